@@ -1,0 +1,41 @@
+/* Model inputs from inputs.h5 ((N, 4, 2C, T, V, M), used as is) or from
+ * data.h5 (raw joints; J/V/B/A features computed on the fly for the model's
+ * T). Rows are read in blocks so memory stays bounded for any N. */
+#ifndef DSHAP_INPUTS_H
+#define DSHAP_INPUTS_H
+
+#include <stdint.h>
+
+#include "engine/arch.h"
+#include "io/h5io.h"
+
+#define INPUTS_FORMAT "dshap-inputs"
+#define INPUTS_FORMAT_VERSION 1
+
+typedef struct {
+    h5file f;
+    const char *path;
+    int is_data;            /* 1: data.h5 (raw joints), 0: inputs.h5 */
+    int64_t N;
+    int C, T, V, M;         /* model input: (N, 4, 2C... stored as C = 2·raw C) */
+    int raw_C, raw_T;       /* data.h5 only */
+    const dshap_arch *arch;
+    int32_t *labels;        /* (N) or NULL */
+    char **names;           /* (N) or NULL */
+    int64_t n_names;
+    int32_t *group;         /* (N) or NULL: subject / infant of each window */
+} inputs_src;
+
+/* Open and check shape agreement with the model's architecture. */
+dshap_status inputs_open(inputs_src *s, const char *path, const dshap_arch *a);
+/* Read model-input rows [i0, i0+n) into x (n, 4, 2C, T, V, M). NaN/Inf → error. */
+dshap_status inputs_read(inputs_src *s, int64_t i0, int64_t n, float *x);
+/* Read arbitrary rows (e.g. a background subset), in the given order. */
+dshap_status inputs_read_rows(inputs_src *s, const int64_t *rows, int64_t n, float *x);
+void inputs_close(inputs_src *s);
+
+static inline int64_t inputs_sample_size(const inputs_src *s) {
+    return (int64_t)ARCH_BRANCHES * s->C * s->T * s->V * s->M;
+}
+
+#endif

@@ -1,0 +1,34 @@
+/* Minimal test harness: checks count, failures are printed with file:line,
+ * the exit status is the failure count (77 = skipped, for ctest). */
+#ifndef DSHAP_TESTLIB_H
+#define DSHAP_TESTLIB_H
+
+#include <stdio.h>
+
+extern int tl_checks, tl_failures;
+
+#define EXPECT(cond, ...)                                                   \
+    do {                                                                    \
+        tl_checks++;                                                        \
+        if (!(cond)) {                                                      \
+            tl_failures++;                                                  \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);            \
+            fprintf(stderr, __VA_ARGS__);                                   \
+            fputc('\n', stderr);                                            \
+        }                                                                   \
+    } while (0)
+
+#define EXPECT_OK(expr)                                                                         \
+    do {                                                                                        \
+        dshap_status s_ = (expr);                                                               \
+        EXPECT(s_ == DSHAP_OK, "%s -> %s: %s", #expr, dshap_status_name(s_), dshap_last_error()); \
+    } while (0)
+
+/* Prints "<name>: N passed, N failed" and returns the exit status. */
+int tl_finish(const char *name);
+/* Exit 77 with a reason: ctest reports the test as skipped. */
+void tl_skip(const char *reason) __attribute__((noreturn));
+/* max |a - b| / max(1, |b|) over n elements; *where gets the worst index. */
+double tl_max_rel_err(const float *a, const double *b, long long n, long long *where);
+
+#endif
