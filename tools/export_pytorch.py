@@ -170,8 +170,31 @@ def validate(sd, arch):
     return expect
 
 
-def export_model(model_or_state_dict, arch, path):
-    """Write model.h5. arch: dict (ShapGCN key names or aliases att/conv)."""
+def h5_create(path, v110=False):
+    """New HDF5 file without object timestamps, so regenerating a file with
+    the same content gives the same bytes (clean git diffs). v110: HDF5 1.10
+    object headers/chunk indexes (less per-dataset overhead)."""
+    fcpl = h5py.h5p.create(h5py.h5p.FILE_CREATE)
+    fcpl.set_obj_track_times(False)
+    fapl = h5py.h5p.create(h5py.h5p.FILE_ACCESS)
+    if v110:
+        fapl.set_libver_bounds(h5py.h5f.LIBVER_V110, h5py.h5f.LIBVER_V110)
+    return h5py.File(h5py.h5f.create(path.encode(), h5py.h5f.ACC_TRUNC, fcpl=fcpl, fapl=fapl))
+
+
+def h5_group(parent, name):
+    """create_group without timestamps (see h5_create)."""
+    gcpl = h5py.h5p.create(h5py.h5p.GROUP_CREATE)
+    gcpl.set_obj_track_times(False)
+    return h5py.Group(h5py.h5g.create(parent.id, name.encode(), gcpl=gcpl))
+
+
+def export_model(model_or_state_dict, arch, path, compress=False):
+    """Write model.h5. arch: dict (ShapGCN key names or aliases att/conv).
+
+    compress=True stores larger datasets with shuffle+deflate (HDF5's
+    built-in filter; readers need nothing extra). Used for test fixtures.
+    """
     if isinstance(model_or_state_dict, torch.nn.Module):
         sd = model_or_state_dict.state_dict()
     else:
@@ -180,17 +203,18 @@ def export_model(model_or_state_dict, arch, path):
     arch = complete_arch(arch, sd, {})
     validate(sd, arch)
     tmp = path + '.tmp'
-    with h5py.File(tmp, 'w') as f:
+    # compressed (fixture) files use the HDF5 1.10 format: far less
+    # per-dataset overhead; plain exports stay readable by any HDF5.
+    with h5_create(tmp, v110=compress) as f:
         f.attrs['format'] = FORMAT  # h5py: str -> variable-length UTF-8
         f.attrs['format_version'] = np.int32(FORMAT_VERSION)
         f.attrs['architecture'] = json.dumps(arch, sort_keys=True)
-        g = f.create_group('state_dict')
+        g = h5_group(f, 'state_dict')
         for k, v in sd.items():
-            if v.is_floating_point():
-                g.create_dataset(k, data=v.numpy().astype(np.float32))
-            else:
-                g.create_dataset(k, data=v.numpy().astype(np.int64))
-        gr = f.create_group('graph')
+            data = v.numpy().astype(np.float32 if v.is_floating_point() else np.int64)
+            opts = dict(compression='gzip', shuffle=True) if compress and data.size >= 1024 else {}
+            g.create_dataset(k, data=data, **opts)
+        gr = h5_group(f, 'graph')
         gr.create_dataset('parents', data=np.asarray(ref.LAYOUTS[arch['layout']]['parents'], np.int32))
         gr.create_dataset('A', data=ref.build_adjacency(arch['layout']).astype(np.float32))
     os.replace(tmp, path)
