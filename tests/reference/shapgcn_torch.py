@@ -583,6 +583,10 @@ def random_init(model, seed):
     biases N(0, 0.05) (nonzero on purpose); BN weight U(0.5,1.5), bias
     N(0,0.1), running_mean N(0,0.1), running_var U(0.5,1.5); every edge
     E ~ U(0.5,1.5) so the E multiply is tested. A and PartAtt joints stay.
+    Exception: FrameAtt's conv gets small weights N(0, (0.1/fan_in)^2) and
+    bias N(1, 0.05): its gate has no sigmoid, so x * att(x) is quadratic in
+    x and with kaiming weights four stacked frame attentions blow logits up
+    to ~1e13; a gate near 1 keeps every layer in a meaningful range.
     """
     rng = np.random.default_rng(seed)
 
@@ -590,8 +594,13 @@ def random_init(model, seed):
         with torch.no_grad():
             t.copy_(torch.from_numpy(np.asarray(arr, dtype=np.float64).reshape(t.shape)))
 
+    frame_convs = {id(m.conv) for m in model.modules() if isinstance(m, FrameAtt)}
     for _, mod in model.named_modules():
-        if isinstance(mod, (nn.Conv2d, nn.Conv3d)):
+        if id(mod) in frame_convs:
+            w = mod.weight
+            put(w, rng.standard_normal(w.shape) * 0.1 / (w.shape[1] * int(np.prod(w.shape[2:]))))
+            put(mod.bias, rng.normal(1.0, 0.05, mod.bias.shape))
+        elif isinstance(mod, (nn.Conv2d, nn.Conv3d)):
             w = mod.weight
             fan_out = w.shape[0] * int(np.prod(w.shape[2:]))
             put(w, rng.standard_normal(w.shape) * math.sqrt(2.0 / fan_out))
