@@ -133,7 +133,7 @@ static int model_info(int argc, char **argv) {
     model_count_params(&m, &with_e, &without_e);
     printf("trainable parameters: %lld with E, %lld without E\n", (long long)with_e, (long long)without_e);
     printf("forward: %.3f GFLOP per sample, %d nodes, %.1f MiB activations per sample\n", net_flops(&net) * 1e-9,
-           net.n_nodes, acts_bytes_per_sample(&net) / 1048576.0);
+           net.n_nodes, acts_bytes_per_sample(&net, NULL) / 1048576.0);
     net_free(&net);
     model_free(&m);
     return 0;

@@ -48,21 +48,22 @@ static dshap_status predict(const char *model_path, const char *input, const cha
     net_acts acts = {0};
     float *x = NULL, *logits = NULL;
     int32_t *pred = NULL;
+    unsigned char *keep = NULL;
     TRY(model_load(&m, model_path));
     dshap_status st = DSHAP_OK;
     CHECK(net_build(&net, &m));
     CHECK(inputs_open(&s, input, &m.arch));
     int K = m.arch.num_class;
     int64_t block = s.N < PRED_BLOCK ? s.N : PRED_BLOCK;
-    CHECK(acts_alloc(&acts, &net, block));
+    CHECK(dshap_calloc((void **)&keep, (size_t)net.n_nodes, 1, "keep mask")); /* only the logits */
+    CHECK(acts_alloc(&acts, &net, block, keep));
     CHECK(dshap_alloc_floats(&x, (size_t)(block * inputs_sample_size(&s)), "input block"));
     CHECK(dshap_alloc_floats(&logits, (size_t)(s.N * K), "logits"));
     CHECK(dshap_calloc((void **)&pred, (size_t)s.N, sizeof *pred, "predictions"));
     for (int64_t i0 = 0; i0 < s.N; i0 += block) {
         int64_t n = s.N - i0 < block ? s.N - i0 : block;
         CHECK(inputs_read(&s, i0, n, x));
-        acts.n = n;
-        CHECK(net_forward_cpu(&net, &acts, x));
+        CHECK(net_forward_cpu(&net, &acts, x, n));
         memcpy(logits + i0 * K, acts.y[net.out], sizeof(float) * (size_t)(n * K));
     }
     int64_t correct = 0;
@@ -81,6 +82,7 @@ done:
     dshap_free(x);
     dshap_free(logits);
     dshap_free(pred);
+    dshap_free(keep);
     acts_free(&acts);
     inputs_close(&s);
     net_free(&net);

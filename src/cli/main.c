@@ -13,6 +13,8 @@ typedef struct {
 static const command commands[] = {
     {"model", cmd_model, "init | info: create a model with random weights, describe a model.h5"},
     {"predict", cmd_predict, "logits and accuracy of a model on inputs.h5 / data.h5"},
+    {"data", cmd_data, "import-ntu | import-npy | synth: write a data.h5 of raw joints"},
+    {"features", cmd_features, "J/V/B/A model inputs of a data.h5 -> inputs.h5"},
 };
 
 static void usage(FILE *out) {

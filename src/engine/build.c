@@ -8,6 +8,7 @@
 #include "core/fmt.h"
 #include "core/mem.h"
 #include "engine/build_ctx.h"
+#include "engine/calibrate.h"
 
 #define BN_EPS 1e-5
 
@@ -131,6 +132,7 @@ int b_conv(builder *b, const char *prefix, int in, int cout, int k, int stride, 
     node *nd = new_node(b, OP_CONV, prefix, 1, &in);
     if (!nd) return -1;
     nd->is_module = 1;
+    snprintf(nd->params, sizeof nd->params, "%s", prefix);
     nd->k = k;
     nd->stride = stride;
     nd->pad = (k - 1) / 2;
@@ -155,6 +157,7 @@ int b_bn(builder *b, const char *prefix, int in) {
     node *nd = new_node(b, OP_AFFINE, prefix, 1, &in);
     if (!nd) return -1;
     nd->is_module = 1;
+    snprintf(nd->params, sizeof nd->params, "%s", prefix);
     if ((b->st = dshap_alloc_floats(&nd->scale, (size_t)C, prefix))) return -1;
     if ((b->st = dshap_alloc_floats(&nd->shift, (size_t)C, prefix))) return -1;
     for (int c = 0; c < C; c++) {
@@ -250,6 +253,7 @@ int b_graph(builder *b, const char *prefix, int in, int K) {
     node *nd = new_node(b, OP_GRAPH, prefix, 1, &in);
     if (!nd) return -1;
     nd->is_module = 1;
+    snprintf(nd->params, sizeof nd->params, "%s", prefix);
     if (nd->C % K) {
         b->st = dshap_fail(DSHAP_EINVAL, __FILE__, __LINE__, "internal: %s channels not divisible by K", prefix);
         return -1;
@@ -396,7 +400,12 @@ static dshap_status build(dshap_net *net, dshap_model *m, int create, uint64_t s
 
 dshap_status net_build(dshap_net *net, dshap_model *m) { return build(net, m, 0, 0); }
 
-dshap_status net_init_random(dshap_net *net, dshap_model *m, uint64_t seed) { return build(net, m, 1, seed); }
+dshap_status net_init_random(dshap_net *net, dshap_model *m, uint64_t seed) {
+    TRY(build(net, m, 1, seed));
+    dshap_status st = net_calibrate_bn(net, m, seed);
+    if (st) net_free(net);
+    return st;
+}
 
 void net_free(dshap_net *net) {
     for (int i = 0; i < net->n_nodes; i++) {

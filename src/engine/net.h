@@ -38,6 +38,7 @@ typedef struct {
     int per_person;       /* rows are N·M (1) or N (0) */
     char name[160];       /* PyTorch module path whose output this is, or path:detail */
     int is_module;        /* output equals the named PyTorch module's output */
+    char params[160];     /* state_dict prefix of its tensors (conv, BN, SGC) */
     /* conv */
     int k, stride, pad, groups;
     const float *w;       /* (Cout, Cin/groups, k) */

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Install what dshap needs on Debian 12 (as root), then configure and build.
+# Idempotent: packages already present are not downloaded again.
+#   scripts/setup.sh              build dependencies + build (Release) in ./build
+#   scripts/setup.sh --reference  also PyTorch, h5py, scipy and shap for the
+#                                 reference scripts in tests/reference
+#   scripts/setup.sh --slurm      also Slurm + munge for the scheduler tests
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_reference=0
+want_slurm=0
+for a in "$@"; do
+  case "$a" in
+    --reference) want_reference=1 ;;
+    --slurm) want_slurm=1 ;;
+    *) echo "setup.sh: unknown option '$a' (--reference, --slurm)" >&2; exit 2 ;;
+  esac
+done
+
+pkgs=(build-essential cmake pkg-config openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools
+      libhwloc-dev hwloc libopenblas-dev libcjson-dev python3 clang)
+[ "$want_reference" = 1 ] && pkgs+=(python3-torch python3-h5py python3-scipy python3-numpy python3-venv)
+[ "$want_slurm" = 1 ] && pkgs+=(slurm-wlm munge)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ "$want_reference" = 1 ] && [ ! -x /opt/dshap-ref/bin/python ]; then
+  # shap from the package index, beside Debian's torch (system site packages).
+  /usr/bin/python3 -m venv --system-site-packages /opt/dshap-ref
+  /opt/dshap-ref/bin/pip install -q "shap==0.46.0"
+fi
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$(nproc)" >/dev/null
+echo "setup: built build/dshap"

@@ -1,0 +1,26 @@
+/* Backward kernels of the linear node kinds (the ordinary chain rule, which
+ * every rule set uses for them). All ACCUMULATE into m_x (+=): an input read
+ * by several nodes (residual joins, attention) collects every contribution,
+ * and buffers start zeroed. m_* are multipliers, shaped like the tensors. */
+#ifndef DSHAP_BACKWARD_CPU_H
+#define DSHAP_BACKWARD_CPU_H
+
+#include <stdint.h>
+
+#include "cpu/ops_cpu.h"
+
+void conv_backward_cpu(float *m_x, const float *m_y, const float *w, int B, int Cin, int Tin, int V, int Cout, int Tout,
+                       int k, int stride, int pad, int groups);
+void affine_backward_cpu(float *m_x, const float *m_y, const float *scale, int B, int C, int TV);
+/* m_x (B, K, C, T, V) += m_y (B, C, T, W) · G_kᵀ */
+void graph_backward_cpu(float *m_x, const float *m_y, const float *G, int B, int K, int C, int T, int V);
+/* m_x (shape sx, broadcast into sy) += Σ over the broadcast axes of m_y */
+void broadcast_backward_cpu(float *m_x, const float *m_y, int B, shape3 sy, shape3 sx);
+void mean_backward_cpu(float *m_x, const float *m_y, int B, shape3 sx, int axes);
+/* part `which` (channels [c0, c0 + C) of Ctot) */
+void concat_backward_cpu(float *m_x, const float *m_y, int B, int Ctot, int c0, int C, int TV);
+void gather_backward_cpu(float *m_x, const float *m_y, const int *index, int B, int C, int T, int Vin, int Vout);
+void person_mean_backward_cpu(float *m_x, const float *m_y, int N, int M, int64_t S);
+void copy_backward_cpu(float *m_x, const float *m_y, int64_t n);
+
+#endif

@@ -1,0 +1,142 @@
+#include "cpu/deeplift_cpu.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "engine/net.h"
+
+void act_deeplift_cpu(float *m_x, const float *m_y, const float *x_i, const float *x_r, pair_rows rows, int64_t S,
+                      int act, rule_kind rule) {
+#pragma omp parallel for schedule(static)
+    for (int q = 0; q < rows.B; q++) {
+        const float *xi = x_i + (int64_t)rows.xi[q] * S, *xr = x_r + (int64_t)rows.xr[q] * S;
+        const float *my = m_y + (int64_t)q * S;
+        float *mx = m_x + (int64_t)q * S;
+        for (int64_t e = 0; e < S; e++) {
+            float slope;
+            if (rule == RULE_AT_INST) {
+                slope = act_derivative(act, xi[e]);
+            } else if (rule == RULE_AT_REF) {
+                slope = act_derivative(act, xr[e]);
+            } else {
+                float d = xi[e] - xr[e];
+                slope = fabsf(d) < RESCALE_EPS ? act_derivative(act, xr[e])
+                                               : (act_value(act, xi[e]) - act_value(act, xr[e])) / d;
+            }
+            mx[e] += my[e] * slope;
+        }
+    }
+}
+
+/* Lines along `axis`: length L, stride St between elements; `lines` per row. */
+static void line_geometry(shape3 s, int axis, int *L, int64_t *St, int64_t *lines) {
+    *L = axis == AX_C ? s.C : axis == AX_T ? s.T : s.V;
+    *St = axis == AX_C ? (int64_t)s.T * s.V : axis == AX_T ? s.V : 1;
+    *lines = (int64_t)s.C * s.T * s.V / *L;
+}
+
+void softmax_deeplift_cpu(float *m_x, const float *m_y, const float *x_i, const float *x_r, const float *y_i,
+                          const float *y_r, pair_rows rows, shape3 s, int axis, rule_kind rule) {
+    int L;
+    int64_t St, lines, n = (int64_t)s.C * s.T * s.V;
+    line_geometry(s, axis, &L, &St, &lines);
+#pragma omp parallel for schedule(static)
+    for (int q = 0; q < rows.B; q++) {
+        for (int64_t l = 0; l < lines; l++) {
+            int64_t base = (l / St) * L * St + l % St;
+            const float *my = m_y + q * n + base;
+            float *mx = m_x + q * n + base;
+            /* the ordinary Jacobian product at one side: y ⊙ (m − Σ m·y) */
+            int at_inst = rule == RULE_AT_INST;
+            const float *yj = (at_inst ? y_i + (int64_t)rows.xi[q] * n : y_r + (int64_t)rows.xr[q] * n) + base;
+            double dot = 0;
+            for (int j = 0; j < L; j++) dot += (double)my[j * St] * yj[j * St];
+            if (rule == RULE_AT_INST || rule == RULE_AT_REF) {
+                for (int j = 0; j < L; j++) mx[j * St] += (float)(yj[j * St] * (my[j * St] - dot));
+                continue;
+            }
+            const float *xi = x_i + (int64_t)rows.xi[q] * n + base, *xr = x_r + (int64_t)rows.xr[q] * n + base;
+            const float *yi = y_i + (int64_t)rows.xi[q] * n + base;
+            for (int j = 0; j < L; j++) {
+                float d = xi[j * St] - xr[j * St];
+                mx[j * St] += fabsf(d) < RESCALE_EPS ? (float)(yj[j * St] * (my[j * St] - dot))
+                                                     : my[j * St] * ((yi[j * St] - yj[j * St]) / d);
+            }
+        }
+    }
+}
+
+static inline int64_t bidx(shape3 s, int c, int t, int v) {
+    return ((int64_t)(s.C == 1 ? 0 : c) * s.T + (s.T == 1 ? 0 : t)) * s.V + (s.V == 1 ? 0 : v);
+}
+
+/* First maximum in scan order of each window (PyTorch's tie rule). */
+static void argmax_windows(const float *x, shape3 sx, shape3 so, int64_t *arg) {
+    int64_t no = (int64_t)so.C * so.T * so.V;
+    for (int64_t o = 0; o < no; o++) arg[o] = -1;
+    for (int c = 0; c < sx.C; c++)
+        for (int t = 0; t < sx.T; t++)
+            for (int v = 0; v < sx.V; v++) {
+                int64_t e = ((int64_t)c * sx.T + t) * sx.V + v, o = bidx(so, c, t, v);
+                if (arg[o] < 0 || x[e] > x[arg[o]]) arg[o] = e;
+            }
+}
+
+void max_deeplift_cpu(float *m_x, const float *m_y, const float *x_i, const float *x_r, const float *y_i,
+                      const float *y_r, pair_rows rows, shape3 sx, int axes, rule_kind rule) {
+    shape3 so = {axes & AX_C ? 1 : sx.C, axes & AX_T ? 1 : sx.T, axes & AX_V ? 1 : sx.V};
+    int64_t nx = (int64_t)sx.C * sx.T * sx.V, no = (int64_t)so.C * so.T * so.V;
+#pragma omp parallel for schedule(static)
+    for (int q = 0; q < rows.B; q++) {
+        int64_t *ai = malloc(sizeof(int64_t) * (size_t)no * 2), *ar = ai + no;
+        const float *xi = x_i + (int64_t)rows.xi[q] * nx, *xr = x_r + (int64_t)rows.xr[q] * nx;
+        const float *my = m_y + q * no;
+        float *mx = m_x + q * nx;
+        argmax_windows(xi, sx, so, ai);
+        argmax_windows(xr, sx, so, ar);
+        for (int64_t o = 0; o < no; o++) {
+            if (rule == RULE_AT_INST) {
+                mx[ai[o]] += my[o];
+            } else if (rule == RULE_AT_REF) {
+                mx[ar[o]] += my[o];
+            } else { /* DeepLIFT max rule, as shap's maxpool handler */
+                float yx = y_i[(int64_t)rows.xi[q] * no + o], yr = y_r[(int64_t)rows.xr[q] * no + o];
+                float M = fmaxf(yx, yr);
+                float da = xi[ai[o]] - xr[ai[o]], db = xi[ar[o]] - xr[ar[o]];
+                if (fabsf(da) >= MAX_RULE_EPS) mx[ai[o]] += my[o] * (M - yr) / da;
+                if (fabsf(db) >= MAX_RULE_EPS) mx[ar[o]] += my[o] * (yx - M) / db;
+            }
+        }
+        free(ai);
+    }
+}
+
+void mul_deeplift_cpu(float *m_a, float *m_b, const float *m_z, const float *a_i, const float *a_r, const float *b_i,
+                      const float *b_r, pair_rows rows, shape3 sz, shape3 sa, shape3 sb, rule_kind rule) {
+    int64_t nz = (int64_t)sz.C * sz.T * sz.V, na = (int64_t)sa.C * sa.T * sa.V, nb = (int64_t)sb.C * sb.T * sb.V;
+#pragma omp parallel for schedule(static)
+    for (int q = 0; q < rows.B; q++) {
+        const float *ai = a_i + (int64_t)rows.xi[q] * na, *ar = a_r + (int64_t)rows.xr[q] * na;
+        const float *bi = b_i + (int64_t)rows.xi[q] * nb, *br = b_r + (int64_t)rows.xr[q] * nb;
+        const float *mz = m_z + q * nz;
+        float *ma = m_a + q * na, *mb = m_b + q * nb;
+        for (int c = 0; c < sz.C; c++)
+            for (int t = 0; t < sz.T; t++)
+                for (int v = 0; v < sz.V; v++) {
+                    int64_t ia = bidx(sa, c, t, v), ib = bidx(sb, c, t, v);
+                    float m = mz[((int64_t)c * sz.T + t) * sz.V + v], fa, fb;
+                    if (rule == RULE_AT_INST) {
+                        fa = bi[ib];
+                        fb = ai[ia];
+                    } else if (rule == RULE_AT_REF) {
+                        fa = br[ib];
+                        fb = ar[ia];
+                    } else { /* two-player Shapley: Δz = m_a Δa + m_b Δb exactly */
+                        fa = 0.5f * (bi[ib] + br[ib]);
+                        fb = 0.5f * (ai[ia] + ar[ia]);
+                    }
+                    ma[ia] += m * fa;
+                    mb[ib] += m * fb;
+                }
+    }
+}

@@ -1,0 +1,30 @@
+/* Deterministic synthetic skeleton motion for demos, tests and benchmarks:
+ * a rest skeleton with the layout's bone lengths, moved by forward kinematics
+ * (bone lengths stay fixed) with class-dependent periodic joint rotations,
+ * per-sample variation of amplitude, phase, speed and placement, and sensor
+ * noise. Sample i depends only on (seed, i), so any subset can be generated
+ * in any order. */
+#ifndef DSHAP_SYNTH_H
+#define DSHAP_SYNTH_H
+
+#include <stdint.h>
+
+#include "engine/layout.h"
+
+typedef struct {
+    const dshap_layout *L;
+    int K;         /* classes; label of sample i = i mod K */
+    int T;         /* frames */
+    int M;         /* persons (all present) */
+    uint64_t seed;
+} synth_opts;
+
+/* x: (C, T, V, M) with C = L->C; returns the label. */
+int synth_sample(const synth_opts *o, int64_t i, float *x);
+
+/* NTU-style name of sample i: setup, camera, performer and replication
+ * enumerate i (unique for i < 239760), action = label + 1. For other
+ * layouts "synth_<i>". */
+void synth_name(const synth_opts *o, int64_t i, int label, char *out, int cap);
+
+#endif

@@ -1,0 +1,40 @@
+/* The fast DeepSHAP algorithm (DESIGN.md): instances and references are run
+ * forward once each (their activations cached), then only the backward runs
+ * per (instance, reference, class) triple, batched. */
+#ifndef DSHAP_DEEPLIFT_H
+#define DSHAP_DEEPLIFT_H
+
+#include "engine/forward.h"
+
+typedef enum {
+    RULES_EXACT, /* additive DeepLIFT/Shapley rules (default) */
+    RULES_SHAP,  /* reproduce shap.DeepExplainer on the PyTorch model */
+    RULES_GRAD   /* plain input gradient at the instance (Grad-CAM, checks) */
+} rule_set;
+
+/* Per node: 1 if the rules read its output (cache it on both sides). */
+void deeplift_keep_mask(const dshap_net *net, unsigned char *keep);
+
+typedef struct {
+    const dshap_net *net;
+    rule_set rules;
+    const net_acts *inst;   /* forward of the n_i instances */
+    const float *x_inst;    /* (n_i, 4, 2C, T, V, M) */
+    int n_i;
+    const net_acts *ref;    /* forward of the n_r references */
+    const float *x_ref;     /* (n_r, ...) */
+    int n_r;
+    int n_k;                /* explained classes per instance */
+    const int *classes;     /* (n_i, n_k) */
+    int max_pairs;          /* triples per backward sub-batch */
+} dl_job;
+
+/* phi (n_i, n_k, F) += Σ_r m(x_i, r) ⊙ (x_i − r), F = 4·2C·T·V·M in the input
+ * layout. Rows are accumulated in reference order, so the result does not
+ * depend on threads or sub-batching. */
+dshap_status deeplift_run_cpu(const dl_job *job, double *phi, int64_t *peak_bytes);
+
+/* Largest per-row node size (floats), to size sub-batches. */
+int64_t net_max_node_floats(const dshap_net *net);
+
+#endif
