@@ -60,7 +60,7 @@ dshap_status h5io_write_attr_strings(const h5file *f, const char *name, const ch
     H5Tset_size(t, H5T_VARIABLE);
     H5Tset_cset(t, H5T_CSET_UTF8);
     hsize_t d = (hsize_t)n;
-    hid_t sp = n > 0 ? H5Screate_simple(1, &d, NULL) : H5Screate(H5S_NULL);
+    hid_t sp = H5Screate_simple(1, &d, NULL); /* n = 0: an empty list, not a null attribute */
     if (H5Aexists(f->id, name) > 0) H5Adelete(f->id, name);
     hid_t a = H5Acreate2(f->id, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
     dshap_status st = DSHAP_OK;
