@@ -311,6 +311,34 @@ dshap_status h5io_read_attr_int(const h5file *f, const char *obj, const char *na
     return st;
 }
 
+dshap_status h5io_read_attr_i64s(const h5file *f, const char *obj, const char *name, int cap, int64_t *out, int *n) {
+    if (!h5io_has_attr(f, obj, name)) FAIL(DSHAP_EFORMAT, "%s: missing attribute '%s' on '%s'", f->path, name, obj);
+    hid_t a = H5Aopen_by_name(f->id, obj, name, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t sp = H5Aget_space(a), t = H5Aget_type(a);
+    hssize_t cnt = H5Sget_simple_extent_npoints(sp);
+    dshap_status st = DSHAP_OK;
+    if (H5Tget_class(t) != H5T_INTEGER || cnt < 0 || cnt > cap)
+        st = dshap_fail(DSHAP_EFORMAT, __FILE__, __LINE__, "%s: attribute '%s' is not a list of at most %d integers",
+                        f->path, name, cap);
+    else if (H5Aread(a, H5T_NATIVE_INT64, out) < 0)
+        st = dshap_fail(DSHAP_EIO, __FILE__, __LINE__, "%s: reading attribute '%s' failed", f->path, name);
+    else *n = (int)cnt;
+    H5Tclose(t);
+    H5Sclose(sp);
+    H5Aclose(a);
+    return st;
+}
+
+dshap_status h5io_read_attr_f64(const h5file *f, const char *obj, const char *name, double *out) {
+    if (!h5io_has_attr(f, obj, name)) FAIL(DSHAP_EFORMAT, "%s: missing attribute '%s' on '%s'", f->path, name, obj);
+    hid_t a = H5Aopen_by_name(f->id, obj, name, H5P_DEFAULT, H5P_DEFAULT);
+    dshap_status st = DSHAP_OK;
+    if (H5Aread(a, H5T_NATIVE_DOUBLE, out) < 0)
+        st = dshap_fail(DSHAP_EIO, __FILE__, __LINE__, "%s: reading attribute '%s' failed", f->path, name);
+    H5Aclose(a);
+    return st;
+}
+
 dshap_status h5io_ensure_groups(const h5file *f, const char *name) {
     char buf[512];
     snprintf(buf, sizeof buf, "%s", name);

@@ -48,6 +48,9 @@ void h5io_free_strings(char **s, int64_t n);
 dshap_status h5io_read_attr_str(const h5file *f, const char *obj, const char *name, char **out);
 dshap_status h5io_read_attr_int(const h5file *f, const char *obj, const char *name, long long *out);
 int h5io_has_attr(const h5file *f, const char *obj, const char *name);
+/* 1-D integer attribute of at most `cap` entries; *n gets the count. */
+dshap_status h5io_read_attr_i64s(const h5file *f, const char *obj, const char *name, int cap, int64_t *out, int *n);
+dshap_status h5io_read_attr_f64(const h5file *f, const char *obj, const char *name, double *out);
 
 /* Writers (serial; the parallel writer lives in mpi/). Groups in `name` are
  * created as needed. */
