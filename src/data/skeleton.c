@@ -106,15 +106,26 @@ static dshap_status tokens(reader *r, char **tok, int want, const char *what) {
 
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
+/* A token as shown in messages: at most 40 bytes, non-printable bytes as '?'
+ * (the message must stay one readable line whatever the file holds). */
+static const char *shown(const char *t, char out[44]) {
+    int i = 0;
+    for (; t[i] && i < 40; i++) out[i] = t[i] > 0x20 && t[i] < 0x7f ? t[i] : '?';
+    if (t[i]) out[i++] = '~';
+    out[i] = '\0';
+    return out;
+}
+
 static dshap_status parse_int(reader *r, const char *t, const char *what, long long lo, long long hi, long long *out) {
+    char buf[44];
     const char *p = t + (*t == '+' || *t == '-');
-    if (!*p) return defect(r, SK_ENUMBER, "%s '%s' is not an integer", what, t);
-    for (const char *q = p; *q; q++)
-        if (!is_digit(*q)) return defect(r, SK_ENUMBER, "%s '%.40s' is not an integer", what, t);
+    int ok = *p != '\0';
+    for (const char *q = p; *q; q++) ok &= is_digit(*q);
+    if (!ok) return defect(r, SK_ENUMBER, "%s '%s' is not an integer", what, shown(t, buf));
     errno = 0;
     long long v = strtoll(t, NULL, 10);
     if (errno == ERANGE || v < lo || v > hi)
-        return defect(r, SK_ERANGE, "%s %.40s is outside %lld..%lld", what, t, lo, hi);
+        return defect(r, SK_ERANGE, "%s %s is outside %lld..%lld", what, shown(t, buf), lo, hi);
     *out = v;
     return DSHAP_OK;
 }
@@ -122,6 +133,7 @@ static dshap_status parse_int(reader *r, const char *t, const char *what, long l
 /* Decimal numbers only: [+-] digits [. digits] [(e|E) [+-] digits], or with
  * the digits after the point only. No hex, inf or nan. */
 static dshap_status parse_real(reader *r, const char *t, const char *what, double *out) {
+    char buf[44];
     const char *p = t + (*t == '+' || *t == '-');
     int digits = 0;
     while (is_digit(*p)) p++, digits++;
@@ -135,9 +147,9 @@ static dshap_status parse_real(reader *r, const char *t, const char *what, doubl
         if (!is_digit(*p)) digits = 0;
         while (is_digit(*p)) p++;
     }
-    if (!digits || *p) return defect(r, SK_ENUMBER, "%s '%.40s' is not a decimal number", what, t);
+    if (!digits || *p) return defect(r, SK_ENUMBER, "%s '%s' is not a decimal number", what, shown(t, buf));
     double v = strtod(t, NULL);
-    if (!isfinite(v) || fabs(v) > 3.0e38) return defect(r, SK_ERANGE, "%s %.40s does not fit a float", what, t);
+    if (!isfinite((float)v)) return defect(r, SK_ERANGE, "%s %s does not fit a float", what, shown(t, buf));
     *out = v;
     return DSHAP_OK;
 }

@@ -12,6 +12,9 @@ Writes small fixtures under tests/fixtures/features/:
                     ../shared/data/ntu (when present): per file the counts,
                     float64 sums and a few frames; the whole /x of 3 short
                     files; the features (T = 150) of one two-person file.
+and the .skeleton corpora of gen_skeletons.py under tests/fixtures/skeleton_good
+(edge cases + their preprocessed reference) and tests/fixtures/skeleton_bad
+(one defect per file + MANIFEST).
 
 Usage: python3 tests/reference/gen_features.py [--shared ../shared]
 The C side (tests/unit/test_butter.c, test_features.c, test_ntu_import.c)
@@ -25,6 +28,8 @@ import re
 import h5py
 import numpy as np
 from scipy import signal
+
+import gen_skeletons
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, '..', 'fixtures', 'features')
@@ -263,8 +268,12 @@ def main():
         write_ntu(os.path.join(OUT, 'ntu_real.h5'), ntu)
     else:
         print('no %s: ntu_real.h5 not regenerated' % ntu)
-    for n in sorted(os.listdir(OUT)):
-        print('%-22s %8d bytes' % (n, os.path.getsize(os.path.join(OUT, n))))
+    fixtures = os.path.join(HERE, '..', 'fixtures')
+    gen_skeletons.write_good(os.path.join(fixtures, 'skeleton_good'), np.random.default_rng(7), read_skeleton, preprocess)
+    gen_skeletons.write_bad(os.path.join(fixtures, 'skeleton_bad'), np.random.default_rng(8))
+    for d in [OUT, os.path.join(fixtures, 'skeleton_good'), os.path.join(fixtures, 'skeleton_bad')]:
+        size = sum(os.path.getsize(os.path.join(d, n)) for n in os.listdir(d))
+        print('%-40s %3d files %9d bytes' % (os.path.relpath(d, fixtures), len(os.listdir(d)), size))
 
 
 if __name__ == '__main__':
