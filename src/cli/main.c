@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cpu/ops_cpu.h"
 
 typedef struct {
     const char *name;
@@ -13,6 +14,7 @@ typedef struct {
 static const command commands[] = {
     {"model", cmd_model, "init | info: create a model with random weights, describe a model.h5"},
     {"predict", cmd_predict, "logits and accuracy of a model on inputs.h5 / data.h5"},
+    {"explain", cmd_explain, "DeepSHAP attributions (MPI: run under mpirun or srun)"},
     {"data", cmd_data, "import-ntu | import-npy | synth: write a data.h5 of raw joints"},
     {"features", cmd_features, "J/V/B/A model inputs of a data.h5 -> inputs.h5"},
 };
@@ -32,6 +34,7 @@ int main(int argc, char **argv) {
         printf("dshap %s\n", DSHAP_VERSION);
         return 0;
     }
+    cpu_backend_init();
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
     fprintf(stderr, "dshap: error: unknown command '%s'\n", argv[1]);

@@ -10,17 +10,18 @@ void conv_backward_cpu(float *m_x, const float *m_y, const float *w, int B, int 
                        int k, int stride, int pad, int groups) {
     int64_t TVo = (int64_t)Tout * V, TVi = (int64_t)Tin * V;
     if (groups == 1 && k == 1 && stride == 1) {
+#pragma omp parallel for schedule(static)
         for (int b = 0; b < B; b++)
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Cin, (int)TVi, Cout, 1.0f, w, Cin,
                         m_y + b * Cout * TVo, (int)TVo, 1.0f, m_x + b * Cin * TVi, (int)TVi);
     } else if (groups == 1) {
         /* col (Cin·k, Tout·V) = Wᵀ · m_y, then scatter-add (col2im) */
-        float *col = malloc(sizeof(float) * (size_t)Cin * k * TVo);
+#pragma omp parallel for schedule(static)
         for (int b = 0; b < B; b++) {
+            float *col = malloc(sizeof(float) * (size_t)Cin * k * TVo);
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Cin * k, (int)TVo, Cout, 1.0f, w, Cin * k,
                         m_y + b * Cout * TVo, (int)TVo, 0.0f, col, (int)TVo);
             float *mb = m_x + b * Cin * TVi;
-#pragma omp parallel for schedule(static)
             for (int ci = 0; ci < Cin; ci++)
                 for (int j = 0; j < k; j++) {
                     const float *src = col + ((int64_t)ci * k + j) * TVo;
@@ -31,8 +32,8 @@ void conv_backward_cpu(float *m_x, const float *m_y, const float *w, int B, int 
                         for (int v = 0; v < V; v++) dst[v] += src[t * V + v];
                     }
                 }
+            free(col);
         }
-        free(col);
     } else { /* depthwise */
 #pragma omp parallel for collapse(2) schedule(static)
         for (int b = 0; b < B; b++)
@@ -61,6 +62,7 @@ void affine_backward_cpu(float *m_x, const float *m_y, const float *scale, int B
 
 void graph_backward_cpu(float *m_x, const float *m_y, const float *G, int B, int K, int C, int T, int V) {
     int64_t CT = (int64_t)C * T;
+#pragma omp parallel for schedule(static)
     for (int b = 0; b < B; b++)
         for (int k = 0; k < K; k++)
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)CT, V, V, 1.0f, m_y + (int64_t)b * CT * V, V,

@@ -21,19 +21,27 @@ void input_forward_cpu(float *y, const float *x, int N, int branch, int C, int T
         }
 }
 
+void cpu_backend_init(void) {
+    /* Each GEMM runs on one thread and the engine parallelises over rows:
+     * OpenBLAS's own threading changes results with the thread count, and
+     * dshap's output must not depend on threads or ranks. */
+    openblas_set_num_threads(1);
+}
+
 void conv_forward_cpu(float *y, const float *x, const float *w, const float *bias, int B, int Cin, int Tin, int V,
                       int Cout, int Tout, int k, int stride, int pad, int groups) {
     int64_t TVo = (int64_t)Tout * V, TVi = (int64_t)Tin * V;
     if (groups == 1 && k == 1 && stride == 1) {
+#pragma omp parallel for schedule(static)
         for (int b = 0; b < B; b++)
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Cout, (int)TVo, Cin, 1.0f, w, Cin,
                         x + b * Cin * TVi, (int)TVi, 0.0f, y + b * Cout * TVo, (int)TVo);
     } else if (groups == 1) {
         /* im2col: col (Cin·k, Tout·V), then one GEMM per row */
-        float *col = malloc(sizeof(float) * (size_t)Cin * k * TVo);
+#pragma omp parallel for schedule(static)
         for (int b = 0; b < B; b++) {
+            float *col = malloc(sizeof(float) * (size_t)Cin * k * TVo);
             const float *xb = x + b * Cin * TVi;
-#pragma omp parallel for collapse(2) schedule(static)
             for (int ci = 0; ci < Cin; ci++)
                 for (int j = 0; j < k; j++) {
                     float *dst = col + ((int64_t)ci * k + j) * TVo;
@@ -45,8 +53,8 @@ void conv_forward_cpu(float *y, const float *x, const float *w, const float *bia
                 }
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Cout, (int)TVo, Cin * k, 1.0f, w, Cin * k, col,
                         (int)TVo, 0.0f, y + b * Cout * TVo, (int)TVo);
+            free(col);
         }
-        free(col);
     } else { /* depthwise: groups == Cin == Cout */
 #pragma omp parallel for collapse(2) schedule(static)
         for (int b = 0; b < B; b++)
@@ -86,6 +94,7 @@ void affine_forward_cpu(float *y, const float *x, const float *scale, const floa
 
 void graph_forward_cpu(float *y, const float *x, const float *G, int B, int K, int C, int T, int V) {
     int64_t CT = (int64_t)C * T;
+#pragma omp parallel for schedule(static)
     for (int b = 0; b < B; b++)
         for (int k = 0; k < K; k++)
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)CT, V, V, 1.0f,

@@ -7,6 +7,9 @@
 
 #include <stdint.h>
 
+/* Once per process, before any kernel (see ops_cpu.c). */
+void cpu_backend_init(void);
+
 /* (N, 4, C, T, V, M) → rows n·M + m of (N·M, C, T, V), one branch */
 void input_forward_cpu(float *y, const float *x, int N, int branch, int C, int T, int V, int M);
 /* y (B, Cout, Tout, V) = conv_(k×1, stride, pad, groups)(x (B, Cin, Tin, V)) + bias */

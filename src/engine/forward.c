@@ -26,6 +26,7 @@ int64_t acts_bytes_per_sample(const dshap_net *net, const unsigned char *keep) {
 }
 
 dshap_status acts_alloc(net_acts *a, const dshap_net *net, int64_t n, const unsigned char *keep) {
+    cpu_backend_init(); /* idempotent; results must not depend on BLAS threads */
     memset(a, 0, sizeof *a);
     a->n = n;
     int nn = net->n_nodes;

@@ -1,0 +1,35 @@
+/* The MPI side of a job: communicator, rank grid helpers, error agreement and
+ * aborts. Every rank runs the same job; with one rank (or a plain `dshap`
+ * launch, an MPI singleton) everything still works. */
+#ifndef DSHAP_DIST_H
+#define DSHAP_DIST_H
+
+#include <mpi.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+typedef struct {
+    MPI_Comm comm;
+    int rank, size;
+    int local_rank, local_size; /* among the ranks on this node */
+    char host[256];
+} dist_ctx;
+
+dshap_status dist_init(dist_ctx *d, int *argc, char ***argv);
+void dist_finalize(dist_ctx *d);
+
+/* Collective: DSHAP_OK on every rank only if st is DSHAP_OK on every rank.
+ * The failing rank with the lowest number broadcasts its message so rank 0
+ * can print one line ("rank r: ..."). */
+dshap_status dist_agree(dist_ctx *d, dshap_status st);
+/* A rank failed where the others cannot be asked (mid-computation): print
+ * "dshap: error: rank r (host): message" and bring the whole job down. */
+void dist_abort(dist_ctx *d, dshap_status st) __attribute__((noreturn));
+
+/* Contiguous share [*lo, *hi) of n items for `rank` of `size`. */
+void dist_share(int64_t n, int rank, int size, int64_t *lo, int64_t *hi);
+
+double dist_time(void);
+
+#endif

@@ -1,0 +1,120 @@
+/* The explain job: validate, distribute work units over ranks, compute,
+ * combine chunk partials in chunk order on each block's owner, write. */
+#include "jobs/explain.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/mem.h"
+#include "jobs/explain_out.h"
+#include "jobs/explain_unit.h"
+#include "jobs/progress.h"
+
+/* Units are numbered chunk-major (u = ch·n_blocks + b) and dealt to ranks in
+ * contiguous shares, so each rank forwards few chunks of references. */
+static int unit_rank(int64_t u, int64_t n_units, int size) {
+    for (int r = 0; r < size; r++) {
+        int64_t lo, hi;
+        dist_share(n_units, r, size, &lo, &hi);
+        if (u < hi) return r;
+    }
+    return size - 1;
+}
+
+static dshap_status validate(const explain_opts *o, const dshap_net *net, const inputs_src *data, int *n_k) {
+    int K = net->arch.num_class;
+    switch (o->classes) {
+    case CLASSES_TRUE:
+        if (!data->labels) FAIL(DSHAP_EINVAL, "%s: --classes true needs labels ('/y'), the file has none", o->data);
+        *n_k = 1;
+        break;
+    case CLASSES_PRED: *n_k = 1; break;
+    case CLASSES_ALL: *n_k = K; break;
+    case CLASSES_LIST:
+        for (int i = 0; i < o->n_list; i++)
+            if (o->list[i] < 0 || o->list[i] >= K)
+                FAIL(DSHAP_EINVAL, "--classes: class %d is out of range for a model with %d classes (0..%d)", o->list[i], K,
+                     K - 1);
+        *n_k = o->n_list;
+        break;
+    }
+    if (o->chunk < 1) FAIL(DSHAP_EINVAL, "--chunk must be at least 1");
+    return DSHAP_OK;
+}
+
+dshap_status explain_run(dist_ctx *d, const explain_opts *o) {
+    double t_start = dist_time();
+    dshap_model m = {0};
+    dshap_net net = {0};
+    inputs_src data = {0}, bg = {0};
+    int64_t *bg_rows = NULL;
+    int R = 0, n_k = 0;
+    unit_ctx uc = {0};
+    unit_result *mine = NULL;
+    int64_t my_lo = 0, my_hi = 0;
+    explain_result res = {0};
+    data.f.id = bg.f.id = H5I_INVALID_HID;
+
+    /* Phase 1: every rank loads and validates; failures agreed collectively. */
+    dshap_status st = model_load(&m, o->model);
+    if (!st) st = net_build(&net, &m);
+    if (!st) st = inputs_open(&data, o->data, &m.arch);
+    if (!st) st = inputs_open(&bg, o->background, &m.arch);
+    if (!st) st = validate(o, &net, &data, &n_k);
+    if (!st) st = background_select(bg.N, o->n_background, o->background_seed, o->background_indices, &bg_rows, &R);
+    if (!st) st = unit_ctx_init(&uc, o, &net, &data, &bg, bg_rows, R, n_k);
+    if ((st = dist_agree(d, st))) goto done;
+    double t_load = dist_time() - t_start;
+
+    int64_t n_units = (int64_t)uc.n_blocks * uc.n_chunks;
+    dist_share(n_units, d->rank, d->size, &my_lo, &my_hi);
+    if (d->rank == 0)
+        fprintf(stderr,
+                "dshap explain: %lld instances x %d references (%d chunks of %d) x %d classes, rules %s, %d rank%s, "
+                "%lld work units\n",
+                (long long)data.N, R, uc.n_chunks, uc.chunk, n_k,
+                o->rules == RULES_EXACT ? "exact" : "shap", d->size, d->size > 1 ? "s" : "", (long long)n_units);
+
+    /* Phase 2: compute this rank's units. */
+    if (my_hi > my_lo) {
+        if ((st = dshap_calloc((void **)&mine, (size_t)(my_hi - my_lo), sizeof *mine, "unit results"))) dist_abort(d, st);
+    }
+    progress pr;
+    progress_start(&pr, my_hi - my_lo, o->progress && d->rank == 0);
+    for (int64_t u = my_lo; u < my_hi; u++) {
+        int ch = (int)(u / uc.n_blocks), b = (int)(u % uc.n_blocks);
+        int n = (int)(data.N - (int64_t)b * uc.block < uc.block ? data.N - (int64_t)b * uc.block : uc.block);
+        unit_result *ur = &mine[u - my_lo];
+        st = unit_result_alloc(ur, n, n_k, m.arch.num_class, gran_size(&uc.gran));
+        if (!st) st = unit_compute(&uc, b, ch, ur);
+        if (st) dist_abort(d, st);
+        progress_step(&pr, u - my_lo + 1);
+    }
+    progress_end(&pr);
+
+    /* Phase 3: combine partials on the block owners, in chunk order. */
+    double t_reduce0 = dist_time();
+    st = explain_combine(d, o, &uc, mine, my_lo, my_hi, n_units, unit_rank, &res);
+    if (st) dist_abort(d, st);
+    double t_reduce = dist_time() - t_reduce0;
+
+    /* Phase 4: one collective write. */
+    double t_write0 = dist_time();
+    double timings[PHASE_COUNT] = {t_load, uc.t_bg_fwd, uc.t_inst_fwd, uc.t_backward, t_reduce, 0};
+    st = explain_write(d, o, &net, &data, &uc, bg_rows, R, &res, timings, t_write0);
+done:
+    explain_result_free(&res);
+    if (mine)
+        for (int64_t u = my_lo; u < my_hi; u++) unit_result_free(&mine[u - my_lo]);
+    free(mine);
+    unit_ctx_free(&uc);
+    free(bg_rows);
+    inputs_close(&data);
+    inputs_close(&bg);
+    net_free(&net);
+    model_free(&m);
+    return st;
+}

@@ -1,0 +1,144 @@
+#include "jobs/explain_unit.h"
+
+#include <string.h>
+
+#include "core/mem.h"
+
+dshap_status unit_result_alloc(unit_result *u, int n, int n_k, int K, int64_t G) {
+    u->n = n;
+    u->n_k = n_k;
+    u->K = K;
+    u->G = G;
+    int64_t nk = (int64_t)n * n_k;
+    u->len = nk * G + nk + K + (int64_t)n * K + nk;
+    TRY(dshap_calloc((void **)&u->buf, (size_t)u->len, sizeof(double), "unit result"));
+    u->phi = u->buf;
+    u->total = u->phi + nk * G;
+    u->ref_sum = u->total + nk;
+    u->logits = u->ref_sum + K;
+    u->classes = u->logits + (int64_t)n * K;
+    return DSHAP_OK;
+}
+
+void unit_result_free(unit_result *u) {
+    dshap_free(u->buf);
+    memset(u, 0, sizeof *u);
+}
+
+dshap_status unit_ctx_init(unit_ctx *c, const explain_opts *o, const dshap_net *net, inputs_src *data, inputs_src *bg,
+                           const int64_t *bg_rows, int R, int n_k) {
+    memset(c, 0, sizeof *c);
+    c->o = o;
+    c->net = net;
+    c->data = data;
+    c->bg = bg;
+    c->bg_rows = bg_rows;
+    c->R = R;
+    c->n_k = n_k;
+    c->chunk = o->chunk < R ? o->chunk : R;
+    c->n_chunks = (R + c->chunk - 1) / c->chunk;
+    c->block = o->block > 0 ? o->block : 4;
+    if (c->block > data->N) c->block = (int)data->N;
+    c->n_blocks = (int)((data->N + c->block - 1) / c->block);
+    c->cur_chunk = -1;
+    const dshap_arch *a = &net->arch;
+    c->gran = (granularity){o->store, o->persons_each, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons};
+    int64_t F = inputs_sample_size(data);
+    /* Backward frontier ≈ 4 live tensors of the largest node per triple. */
+    double budget = (o->memory_gib > 0 ? o->memory_gib : 2.0) * 1073741824.0;
+    double per_pair = 4.0 * sizeof(float) * (double)net_max_node_floats(net);
+    c->max_pairs = (int)(budget / per_pair);
+    if (c->max_pairs < 1) c->max_pairs = 1;
+    TRY(dshap_calloc((void **)&c->keep, (size_t)net->n_nodes, 1, "keep mask"));
+    deeplift_keep_mask(net, c->keep);
+    TRY(acts_alloc(&c->inst, net, c->block, c->keep));
+    TRY(acts_alloc(&c->ref, net, c->chunk, c->keep));
+    TRY(dshap_alloc_floats(&c->x_inst, (size_t)(c->block * F), "instance block"));
+    TRY(dshap_alloc_floats(&c->x_ref, (size_t)(c->chunk * F), "background chunk"));
+    TRY(dshap_alloc((void **)&c->phi_full, sizeof(double) * (size_t)(c->block * n_k * F), "attribution partials"));
+    return DSHAP_OK;
+}
+
+void unit_ctx_free(unit_ctx *c) {
+    acts_free(&c->inst);
+    acts_free(&c->ref);
+    dshap_free(c->keep);
+    dshap_free(c->x_inst);
+    dshap_free(c->x_ref);
+    dshap_free(c->phi_full);
+    memset(c, 0, sizeof *c);
+}
+
+static void pick_classes(const unit_ctx *c, int64_t i0, int n, const float *logits, int *cls) {
+    const explain_opts *o = c->o;
+    int K = c->net->arch.num_class;
+    for (int i = 0; i < n; i++) {
+        int *ci = cls + (int64_t)i * c->n_k;
+        switch (o->classes) {
+        case CLASSES_TRUE: ci[0] = c->data->labels[i0 + i]; break;
+        case CLASSES_PRED: {
+            int best = 0;
+            for (int k = 1; k < K; k++)
+                if (logits[(int64_t)i * K + k] > logits[(int64_t)i * K + best]) best = k;
+            ci[0] = best;
+            break;
+        }
+        case CLASSES_ALL:
+            for (int k = 0; k < K; k++) ci[k] = k;
+            break;
+        case CLASSES_LIST: memcpy(ci, o->list, sizeof(int) * (size_t)o->n_list); break;
+        }
+    }
+}
+
+dshap_status unit_compute(unit_ctx *c, int b, int ch, unit_result *u) {
+    const dshap_net *net = c->net;
+    int K = net->arch.num_class;
+    int64_t F = inputs_sample_size(c->data);
+    int64_t i0 = (int64_t)b * c->block;
+    int n = (int)(c->data->N - i0 < c->block ? c->data->N - i0 : c->block);
+    int r0 = ch * c->chunk, nr = c->R - r0 < c->chunk ? c->R - r0 : c->chunk;
+    double t0 = dist_time();
+    if (ch != c->cur_chunk) { /* references of this chunk: forward once per rank */
+        TRY(inputs_read_rows(c->bg, c->bg_rows + r0, nr, c->x_ref));
+        TRY(net_forward_cpu(net, &c->ref, c->x_ref, nr));
+        c->cur_chunk = ch;
+    }
+    double t1 = dist_time();
+    TRY(inputs_read(c->data, i0, n, c->x_inst));
+    TRY(net_forward_cpu(net, &c->inst, c->x_inst, n));
+    double t2 = dist_time();
+    const float *fx = c->inst.y[net->out], *fr = c->ref.y[net->out];
+    int cls[EXPLAIN_MAX_CLASSES * 4];
+    int *classes = cls;
+    if ((int64_t)n * c->n_k > (int64_t)(sizeof cls / sizeof cls[0]))
+        TRY(dshap_calloc((void **)&classes, (size_t)n * c->n_k, sizeof(int), "classes"));
+    pick_classes(c, i0, n, fx, classes);
+    memset(c->phi_full, 0, sizeof(double) * (size_t)((int64_t)n * c->n_k * F));
+    dl_job job = {net, c->o->rules, &c->inst, c->x_inst, n, &c->ref, c->x_ref, nr, c->n_k, classes, c->max_pairs};
+    int64_t peak = 0;
+    dshap_status st = deeplift_run_cpu(&job, c->phi_full, &peak);
+    if (peak > c->peak_backward_bytes) c->peak_backward_bytes = peak;
+    double t3 = dist_time();
+    if (!st) {
+        for (int64_t ik = 0; ik < (int64_t)n * c->n_k; ik++) {
+            const double *p = c->phi_full + ik * F;
+            double s = 0;
+            for (int64_t e = 0; e < F; e++) s += p[e];
+            u->total[ik] = s;
+            gran_reduce(&c->gran, p, u->phi + ik * u->G);
+            u->classes[ik] = classes[ik];
+        }
+        for (int k = 0; k < K; k++) {
+            double s = 0;
+            for (int r = 0; r < nr; r++) s += fr[(int64_t)r * K + k];
+            u->ref_sum[k] = s;
+        }
+        for (int64_t e = 0; e < (int64_t)n * K; e++) u->logits[e] = fx[e];
+    }
+    if (classes != cls) dshap_free(classes);
+    c->t_bg_fwd += t1 - t0;
+    c->t_inst_fwd += t2 - t1;
+    c->t_backward += t3 - t2;
+    return st;
+}
