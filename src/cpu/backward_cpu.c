@@ -18,7 +18,7 @@ void conv_backward_cpu(float *m_x, const float *m_y, const float *w, int B, int 
         /* col (Cin·k, Tout·V) = Wᵀ · m_y, then scatter-add (col2im) */
 #pragma omp parallel for schedule(static)
         for (int b = 0; b < B; b++) {
-            float *col = malloc(sizeof(float) * (size_t)Cin * k * TVo);
+            float *col = cpu_scratch((int64_t)Cin * k * TVo);
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Cin * k, (int)TVo, Cout, 1.0f, w, Cin * k,
                         m_y + b * Cout * TVo, (int)TVo, 0.0f, col, (int)TVo);
             float *mb = m_x + b * Cin * TVi;
@@ -32,7 +32,6 @@ void conv_backward_cpu(float *m_x, const float *m_y, const float *w, int B, int 
                         for (int v = 0; v < V; v++) dst[v] += src[t * V + v];
                     }
                 }
-            free(col);
         }
     } else { /* depthwise */
 #pragma omp parallel for collapse(2) schedule(static)

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "engine/arch.h"
 #include "engine/net.h"
 
 void act_deeplift_cpu(float *m_x, const float *m_y, const float *x_i, const float *x_r, pair_rows rows, int64_t S,
@@ -18,6 +19,8 @@ void act_deeplift_cpu(float *m_x, const float *m_y, const float *x_i, const floa
                 slope = act_derivative(act, xi[e]);
             } else if (rule == RULE_AT_REF) {
                 slope = act_derivative(act, xr[e]);
+            } else if (act == ACT_RELU && (xi[e] > 0) == (xr[e] > 0)) {
+                slope = xi[e] > 0 ? 1.0f : 0.0f; /* both on one side of the kink: the exact ratio */
             } else {
                 float d = xi[e] - xr[e];
                 slope = fabsf(d) < RESCALE_EPS ? act_derivative(act, xr[e])

@@ -21,6 +21,19 @@ void input_forward_cpu(float *y, const float *x, int N, int branch, int C, int T
         }
 }
 
+/* Per-thread scratch that grows and is kept: a fresh multi-MiB malloc per
+ * row costs page faults on every call. */
+float *cpu_scratch(int64_t n) {
+    static _Thread_local float *buf;
+    static _Thread_local int64_t cap;
+    if (n > cap) {
+        free(buf);
+        buf = malloc(sizeof(float) * (size_t)n);
+        cap = buf ? n : 0;
+    }
+    return buf;
+}
+
 void cpu_backend_init(void) {
     /* Each GEMM runs on one thread and the engine parallelises over rows:
      * OpenBLAS's own threading changes results with the thread count, and
@@ -40,7 +53,7 @@ void conv_forward_cpu(float *y, const float *x, const float *w, const float *bia
         /* im2col: col (Cin·k, Tout·V), then one GEMM per row */
 #pragma omp parallel for schedule(static)
         for (int b = 0; b < B; b++) {
-            float *col = malloc(sizeof(float) * (size_t)Cin * k * TVo);
+            float *col = cpu_scratch((int64_t)Cin * k * TVo);
             const float *xb = x + b * Cin * TVi;
             for (int ci = 0; ci < Cin; ci++)
                 for (int j = 0; j < k; j++) {
@@ -53,7 +66,6 @@ void conv_forward_cpu(float *y, const float *x, const float *w, const float *bia
                 }
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Cout, (int)TVo, Cin * k, 1.0f, w, Cin * k, col,
                         (int)TVo, 0.0f, y + b * Cout * TVo, (int)TVo);
-            free(col);
         }
     } else { /* depthwise: groups == Cin == Cout */
 #pragma omp parallel for collapse(2) schedule(static)

@@ -9,6 +9,8 @@
 
 /* Once per process, before any kernel (see ops_cpu.c). */
 void cpu_backend_init(void);
+/* This thread's scratch buffer of at least n floats (reused; NULL if OOM). */
+float *cpu_scratch(int64_t n);
 
 /* (N, 4, C, T, V, M) → rows n·M + m of (N·M, C, T, V), one branch */
 void input_forward_cpu(float *y, const float *x, int N, int branch, int C, int T, int V, int M);

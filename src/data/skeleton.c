@@ -133,24 +133,42 @@ static dshap_status parse_int(reader *r, const char *t, const char *what, long l
 }
 
 /* Decimal numbers only: [+-] digits [. digits] [(e|E) [+-] digits], or with
- * the digits after the point only. No hex, inf or nan. */
+ * the digits after the point only. No hex, inf or nan.
+ * Conversion: Clinger's fast path when the significand has at most 15 digits
+ * (exact in a double) and the decimal exponent is within ±22 (10^k exact):
+ * one multiplication or division of exact operands is correctly rounded, i.e.
+ * equal to strtod's result, which handles every other case. strtod was half
+ * of the import time. */
+static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
 static dshap_status parse_real(reader *r, const char *t, const char *what, double *out) {
     char buf[44];
     const char *p = t + (*t == '+' || *t == '-');
-    int digits = 0;
-    while (is_digit(*p)) p++, digits++;
-    if (*p == '.') {
-        p++;
-        while (is_digit(*p)) p++, digits++;
-    }
+    int digits = 0, sig = 0, frac = 0, exp = 0, exp_digits = 0;
+    uint64_t m = 0;
+    for (; is_digit(*p); p++, digits++)
+        if (sig || *p != '0') m = m * 10 + (uint64_t)(*p - '0'), sig += sig < 19;
+    if (*p == '.')
+        for (p++; is_digit(*p); p++, digits++, frac++)
+            if (sig || *p != '0') m = m * 10 + (uint64_t)(*p - '0'), sig += sig < 19;
     if (digits && (*p == 'e' || *p == 'E')) {
-        p++;
+        int neg = *++p == '-';
         p += *p == '+' || *p == '-';
         if (!is_digit(*p)) digits = 0;
-        while (is_digit(*p)) p++;
+        for (; is_digit(*p); p++, exp_digits++)
+            if (exp < 100000) exp = exp * 10 + (*p - '0');
+        if (neg) exp = -exp;
     }
     if (!digits || *p) return defect(r, SK_ENUMBER, "%s '%s' is not a decimal number", what, shown(t, buf));
-    double v = strtod(t, NULL);
+    double v;
+    int e10 = exp - frac;
+    if (sig <= 15 && e10 >= -22 && e10 <= 22 && exp_digits < 6) {
+        v = e10 < 0 ? (double)m / pow10_exact[-e10] : (double)m * pow10_exact[e10];
+        if (*t == '-') v = -v;
+    } else {
+        v = strtod(t, NULL);
+    }
     if (!isfinite((float)v)) return defect(r, SK_ERANGE, "%s %s does not fit a float", what, shown(t, buf));
     *out = v;
     return DSHAP_OK;

@@ -73,7 +73,11 @@ static void check_fixture(const char *dir, const char *name) {
         double abs_sum;
         EXPECT_OK(h5io_read_attr_f64(&f, path, "abs_sum", &abs_sum));
         double e2 = fabs(s - sum) / fmax(1.0, abs_sum);
-        if ((e1 > TOL || e2 > TOL) && first_bad < 0) first_bad = i;
+        if ((e1 > TOL || e2 > TOL) && first_bad < 0) {
+            first_bad = i;
+            printf("  %s: sampled max rel err %.3g, whole-tensor sum err %.3g (sum %.6g vs %.6g)\n", nd->name, e1, e2, s,
+                   sum);
+        }
         if (e1 > worst) worst = e1;
         compared++;
         free(sampled);

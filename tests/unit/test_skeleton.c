@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "core/rng.h"
 #include "data/ntu_prep.h"
 #include "data/skeleton.h"
 #include "io/h5io.h"
@@ -141,6 +142,48 @@ static void check_line_ends(const char *fixtures, sk_sample *s) {
     free(lf);
 }
 
+/* The parser's number conversion (a fast path for short significands) must
+ * give exactly (float)strtod(token) for any decimal token: random tokens with
+ * 1..18 digits, any point position, optional exponents -40..40. */
+static void check_numbers(sk_sample *s) {
+    rng_t r;
+    rng_seed(&r, 42);
+    char *text = malloc(1 << 16);
+    char tok[75][48];
+    int bad = 0, total = 0;
+    for (int rep = 0; rep < 400; rep++) {
+        int n = snprintf(text, 1 << 16, "1\n1\n72057594037931101 0 1 1 1 1 0 0 0 2\n25\n");
+        for (int j = 0; j < 25; j++) {
+            for (int c = 0; c < 3; c++) {
+                char *t = tok[j * 3 + c];
+                int nd = 1 + (int)rng_below(&r, 18), point = (int)rng_below(&r, (uint64_t)nd + 2), k = 0;
+                if (rng_below(&r, 2)) t[k++] = rng_below(&r, 2) ? '-' : '+';
+                for (int d = 0; d < nd; d++) {
+                    if (d == point) t[k++] = '.';
+                    t[k++] = (char)('0' + rng_below(&r, 10));
+                }
+                if (point == nd && rng_below(&r, 2)) t[k++] = '.';
+                if (rng_below(&r, 3) == 0) k += sprintf(t + k, "%c%d", rng_below(&r, 2) ? 'E' : 'e', (int)rng_below(&r, 81) - 40);
+                t[k] = '\0';
+                if (!isfinite((float)strtod(t, NULL))) strcpy(t, "1.5");
+            }
+            n += snprintf(text + n, (1 << 16) - n, "%s %s %s 1 1 1 1 0 0 0 0 2\n", tok[j * 3], tok[j * 3 + 1], tok[j * 3 + 2]);
+        }
+        FILE *fp = fmemopen(text, (size_t)n, "rb");
+        EXPECT_OK(skeleton_read(fp, "numbers", s));
+        fclose(fp);
+        for (int i = 0; i < 75; i++, total++) {
+            float want = (float)strtod(tok[i], NULL);
+            if (memcmp(&want, &s->xyz[i], sizeof want) != 0) {
+                if (bad++ < 5) fprintf(stderr, "token %s: parsed %.9g, strtod %.9g\n", tok[i], s->xyz[i], want);
+            }
+        }
+    }
+    EXPECT(bad == 0, "%d of %d tokens convert differently from strtod", bad, total);
+    printf("number conversion: %d random tokens, %d differ from (float)strtod\n", total, bad);
+    free(text);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) tl_skip("usage: test_skeleton FIXTURES");
     sk_sample s = {.T_max = T_MAX};
@@ -148,6 +191,7 @@ int main(int argc, char **argv) {
     check_good(argv[1], &s);
     check_bad(argv[1], &s);
     check_line_ends(argv[1], &s);
+    check_numbers(&s);
     free(s.xyz);
     return tl_finish("test_skeleton");
 }

@@ -1,0 +1,27 @@
+#include "cpu/blas_tune.h"
+
+#include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+const char *blas_corename(void) { return openblas_get_corename(); }
+
+void blas_tune_reexec(char **argv) {
+    const char *mode = getenv("DSHAP_BLAS_AUTO");
+    if (getenv("OPENBLAS_CORETYPE") || (mode && !strcmp(mode, "0"))) return;
+    const char *core = openblas_get_corename();
+    if (!core || (strcasecmp(core, "prescott") && strcasecmp(core, "core2") && strcasecmp(core, "nehalem"))) return;
+    const char *want = NULL;
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
+        want = "SkylakeX";
+    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        want = "Haswell";
+    if (!want) return;
+    setenv("OPENBLAS_CORETYPE", want, 1);
+    setenv("DSHAP_BLAS_AUTO", "0", 1); /* once only */
+    execv("/proc/self/exe", argv);
+    /* exec failed: carry on with the slow kernels */
+}
