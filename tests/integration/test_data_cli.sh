@@ -56,6 +56,9 @@ expect 0 "synth --format skeleton" -- "$dshap" data synth --layout ntu25 --n 12 
 expect 0 "import-ntu xview train" -- "$dshap" data import-ntu skel --benchmark xview --split train -o skel_train.h5
 grep -q "imported *8$" out && ok "8 of 12 synthetic files in xview train" || { bad "import counts"; cat out; }
 shape_is skel_train.h5 /x "{8/Inf, 3, 300, 25, 2}"
+printf 'Samples with missing skeletons.\nPlease ignore them.\n\nS001C002P001R001A002\nS009C001P001R001A001\n' >skip.txt
+expect 0 "import-ntu --skip-list (official format, prose header)" -- "$dshap" data import-ntu skel --benchmark xview --split train --skip-list skip.txt -o skel_skip.h5
+grep -q "on the skip list *1$" out && grep -q "imported *7$" out && ok "1 listed sample skipped, 7 imported" || { bad "skip list"; cat out; }
 expect 0 "import-ntu --raw --frames 64" -- "$dshap" data import-ntu skel --benchmark xview --split eval --raw --frames 64 -o skel_raw.h5
 shape_is skel_raw.h5 /x "{4/Inf, 3, 64, 25, 2}"
 
