@@ -34,4 +34,4 @@ for persons in 1 2; do
     rm -f "$work"/out_*.h5
   done
 done
-echo "(dshap $("$dshap" --version | awk '{print $2}'), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
+echo "(dshap $("$dshap" --version | awk '{print $2}'), $(nproc) threads of $(nproc --all) CPUs, load $(cut -d' ' -f1 /proc/loadavg), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
