@@ -47,7 +47,8 @@ dshap_status dist_agree(dist_ctx *d, dshap_status st) {
     return dshap_fail((dshap_status)code, __FILE__, __LINE__, "rank %d: %s", first, msg);
 }
 
-void dist_abort(dist_ctx *d, dshap_status st) {
+dshap_status dist_fail(dist_ctx *d, dshap_status st) {
+    if (d->size == 1) return st;
     fprintf(stderr, "dshap: error: rank %d (%s): %s\n", d->rank, d->host, dshap_last_error());
     fflush(stderr);
     MPI_Abort(d->comm, st ? (int)st : 1);

@@ -23,9 +23,11 @@ void dist_finalize(dist_ctx *d);
  * The failing rank with the lowest number broadcasts its message so rank 0
  * can print one line ("rank r: ..."). */
 dshap_status dist_agree(dist_ctx *d, dshap_status st);
-/* A rank failed where the others cannot be asked (mid-computation): print
- * "dshap: error: rank r (host): message" and bring the whole job down. */
-void dist_abort(dist_ctx *d, dshap_status st) __attribute__((noreturn));
+/* A rank failed where the others cannot be asked (mid-computation). With
+ * several ranks: print "dshap: error: rank r (host): message" and bring the
+ * whole job down (MPI_Abort: no rank hangs in a collective). Alone: return
+ * st so the caller cleans up and reports it normally. */
+dshap_status dist_fail(dist_ctx *d, dshap_status st);
 
 /* Contiguous share [*lo, *hi) of n items for `rank` of `size`. */
 void dist_share(int64_t n, int rank, int size, int64_t *lo, int64_t *hi);

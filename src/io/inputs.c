@@ -124,3 +124,25 @@ void inputs_close(inputs_src *s) {
     s->group = NULL;
     s->names = NULL;
 }
+
+dshap_status inputs_check_finite(inputs_src *s) {
+    int rank;
+    int64_t d[H5IO_MAX_RANK];
+    TRY(h5io_shape(&s->f, "/x", &rank, d));
+    int64_t per = 1;
+    for (int i = 1; i < rank; i++) per *= d[i];
+    int64_t block = per > (1 << 22) ? 1 : (1 << 22) / per;
+    float *buf;
+    TRY(dshap_alloc_floats(&buf, (size_t)(block * per), "NaN scan"));
+    dshap_status st = DSHAP_OK;
+    for (int64_t i0 = 0; !st && i0 < d[0]; i0 += block) {
+        int64_t n = d[0] - i0 < block ? d[0] - i0 : block;
+        st = h5io_read_rows_f32(&s->f, "/x", i0, n, buf);
+        for (int64_t e = 0; !st && e < n * per; e++)
+            if (!isfinite(buf[e]))
+                st = dshap_fail(DSHAP_ENUMERIC, __FILE__, __LINE__, "%s: sample %lld contains NaN or Inf", s->path,
+                                (long long)(i0 + e / per));
+    }
+    dshap_free(buf);
+    return st;
+}

@@ -33,6 +33,8 @@ dshap_status inputs_read(inputs_src *s, int64_t i0, int64_t n, float *x);
 /* Read arbitrary rows (e.g. a background subset), in the given order. */
 dshap_status inputs_read_rows(inputs_src *s, const int64_t *rows, int64_t n, float *x);
 void inputs_close(inputs_src *s);
+/* Scan every stored value for NaN/Inf (streamed), before a long job starts. */
+dshap_status inputs_check_finite(inputs_src *s);
 
 static inline int64_t inputs_sample_size(const inputs_src *s) {
     return (int64_t)ARCH_BRANCHES * s->C * s->T * s->V * s->M;

@@ -38,10 +38,11 @@ static dshap_status read_indices(const char *file, int64_t N, int64_t **rows, in
     return DSHAP_OK;
 }
 
-dshap_status background_select(int64_t N, int n, uint64_t seed, const char *file, int64_t **rows, int *n_out) {
+dshap_status background_select(const char *bg_path, int64_t N, int n, uint64_t seed, const char *file, int64_t **rows,
+                               int *n_out) {
     if (file) return read_indices(file, N, rows, n_out);
     if (n < 1) FAIL(DSHAP_EINVAL, "--n-background must be at least 1");
-    if (n > N) FAIL(DSHAP_EINVAL, "--n-background %d exceeds the %lld samples of the background file", n, (long long)N);
+    if (n > N) FAIL(DSHAP_EINVAL, "--n-background %d: %s has only %lld samples", n, bg_path, (long long)N);
     int64_t *perm;
     TRY(dshap_calloc((void **)&perm, (size_t)N, sizeof *perm, "background permutation"));
     for (int64_t i = 0; i < N; i++) perm[i] = i;

@@ -64,7 +64,9 @@ dshap_status explain_run(dist_ctx *d, const explain_opts *o) {
     if (!st) st = inputs_open(&data, o->data, &m.arch);
     if (!st) st = inputs_open(&bg, o->background, &m.arch);
     if (!st) st = validate(o, &net, &data, &n_k);
-    if (!st) st = background_select(bg.N, o->n_background, o->background_seed, o->background_indices, &bg_rows, &R);
+    if (!st && d->rank == 0) st = inputs_check_finite(&data);
+    if (!st && d->rank == 0) st = inputs_check_finite(&bg);
+    if (!st) st = background_select(o->background, bg.N, o->n_background, o->background_seed, o->background_indices, &bg_rows, &R);
     if (!st) st = unit_ctx_init(&uc, o, &net, &data, &bg, bg_rows, R, n_k);
     if ((st = dist_agree(d, st))) goto done;
     double t_load = dist_time() - t_start;
@@ -80,7 +82,10 @@ dshap_status explain_run(dist_ctx *d, const explain_opts *o) {
 
     /* Phase 2: compute this rank's units. */
     if (my_hi > my_lo) {
-        if ((st = dshap_calloc((void **)&mine, (size_t)(my_hi - my_lo), sizeof *mine, "unit results"))) dist_abort(d, st);
+        if ((st = dshap_calloc((void **)&mine, (size_t)(my_hi - my_lo), sizeof *mine, "unit results"))) {
+            st = dist_fail(d, st);
+            goto done;
+        }
     }
     progress pr;
     progress_start(&pr, my_hi - my_lo, o->progress && d->rank == 0);
@@ -90,7 +95,10 @@ dshap_status explain_run(dist_ctx *d, const explain_opts *o) {
         unit_result *ur = &mine[u - my_lo];
         st = unit_result_alloc(ur, n, n_k, m.arch.num_class, gran_size(&uc.gran));
         if (!st) st = unit_compute(&uc, b, ch, ur);
-        if (st) dist_abort(d, st);
+        if (st) {
+            st = dist_fail(d, st);
+            goto done;
+        }
         progress_step(&pr, u - my_lo + 1);
     }
     progress_end(&pr);
@@ -98,7 +106,10 @@ dshap_status explain_run(dist_ctx *d, const explain_opts *o) {
     /* Phase 3: combine partials on the block owners, in chunk order. */
     double t_reduce0 = dist_time();
     st = explain_combine(d, o, &uc, mine, my_lo, my_hi, n_units, unit_rank, &res);
-    if (st) dist_abort(d, st);
+    if (st) {
+        st = dist_fail(d, st);
+        goto done;
+    }
     double t_reduce = dist_time() - t_reduce0;
 
     /* Phase 4: one collective write. */

@@ -35,6 +35,7 @@ dshap_status explain_run(dist_ctx *d, const explain_opts *o);
 
 /* Draw n distinct rows of [0, N) with the seeded generator (partial
  * Fisher-Yates), in draw order; or read them from a file. */
-dshap_status background_select(int64_t N, int n, uint64_t seed, const char *file, int64_t **rows, int *n_out);
+dshap_status background_select(const char *bg_path, int64_t N, int n, uint64_t seed, const char *file, int64_t **rows,
+                               int *n_out);
 
 #endif

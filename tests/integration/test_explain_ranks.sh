@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# dshap explain gives bitwise identical results for 1, 2, 3, 4, 5 and 8 MPI
+# ranks (oversubscribed on small machines) and for 1 or 2 threads per rank.
+set -euo pipefail
+dshap=$1 fixtures=$2
+t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
+$dshap model init --arch "$fixtures/archs/small_ntu.json" --seed 4 -o "$t/model.h5" >/dev/null
+$dshap data synth --layout ntu25 --n 7 --classes 60 --frames 20 --seed 1 -o "$t/val.h5" >/dev/null
+$dshap data synth --layout ntu25 --n 30 --classes 60 --frames 20 --seed 2 -o "$t/bg.h5" >/dev/null
+args=(explain --model "$t/model.h5" --data "$t/val.h5" --background "$t/bg.h5" --n-background 11
+      --chunk 3 --block 2 --classes 0,5,59 --store channel-joint --no-progress)
+$dshap "${args[@]}" -o "$t/np1.h5" 2>/dev/null
+fail=0
+check() { # name file
+  for ds in /shap/values /shap/output /shap/residual /shap/expected_value /shap/classes /background/indices; do
+    if ! h5diff "$t/np1.h5" "$2" "$ds" "$ds" >/dev/null; then echo "FAIL: $1: $ds differs from np=1"; fail=1; fi
+  done
+}
+for np in 2 3 4 5 8; do
+  mpirun -np $np "$dshap" "${args[@]}" -o "$t/np$np.h5" 2>/dev/null
+  check "np=$np" "$t/np$np.h5"
+done
+OMP_NUM_THREADS=2 mpirun -np 2 "$dshap" "${args[@]}" -o "$t/thr2.h5" 2>/dev/null
+check "np=2 x 2 threads" "$t/thr2.h5"
+[ $fail = 0 ] && echo "explain ranks: 6 passed, 0 failed" || { echo "explain ranks: failures"; exit 1; }
