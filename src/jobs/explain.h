@@ -6,7 +6,8 @@
 #include <stdint.h>
 
 #include "engine/deeplift.h"
-#include "jobs/granularity.h"
+#include "engine/engine.h"
+#include "engine/granularity.h"
 #include "mpi/dist.h"
 
 #define EXPLAIN_MAX_CLASSES 4096
@@ -28,6 +29,9 @@ typedef struct {
     double check_additivity;        /* <= 0: off */
     double memory_gib;              /* working-memory budget for the backward */
     int progress;                   /* 0 off, 1 on (rank 0) */
+    const engine_ops *engine;       /* NULL: the CPU engine */
+    int device;                     /* GPU of this rank (device engines) */
+    int allow_tf32;
     const char *command_line;
 } explain_opts;
 

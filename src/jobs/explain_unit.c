@@ -42,30 +42,27 @@ dshap_status unit_ctx_init(unit_ctx *c, const explain_opts *o, const dshap_net *
     c->n_blocks = (int)((data->N + c->block - 1) / c->block);
     c->cur_chunk = -1;
     const dshap_arch *a = &net->arch;
+    int K = a->num_class;
     c->gran = (granularity){o->store, o->persons_each, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons};
     int64_t F = inputs_sample_size(data);
-    /* Backward frontier ≈ 4 live tensors of the largest node per triple. */
-    double budget = (o->memory_gib > 0 ? o->memory_gib : 2.0) * 1073741824.0;
-    double per_pair = 4.0 * sizeof(float) * (double)net_max_node_floats(net);
-    c->max_pairs = (int)(budget / per_pair);
-    if (c->max_pairs < 1) c->max_pairs = 1;
-    TRY(dshap_calloc((void **)&c->keep, (size_t)net->n_nodes, 1, "keep mask"));
-    deeplift_keep_mask(net, c->keep);
-    TRY(acts_alloc(&c->inst, net, c->block, c->keep));
-    TRY(acts_alloc(&c->ref, net, c->chunk, c->keep));
+    c->ops = o->engine ? o->engine : &cpu_engine_ops;
+    engine_cfg cfg = {c->block, c->chunk, n_k, o->memory_gib, o->device, o->allow_tf32};
+    TRY(c->ops->create(&c->eng, net, &cfg));
     TRY(dshap_alloc_floats(&c->x_inst, (size_t)(c->block * F), "instance block"));
     TRY(dshap_alloc_floats(&c->x_ref, (size_t)(c->chunk * F), "background chunk"));
-    TRY(dshap_alloc((void **)&c->phi_full, sizeof(double) * (size_t)(c->block * n_k * F), "attribution partials"));
+    TRY(dshap_alloc_floats(&c->logits_inst, (size_t)c->block * K, "logits"));
+    TRY(dshap_alloc_floats(&c->logits_ref, (size_t)c->chunk * K, "logits"));
+    TRY(dshap_calloc((void **)&c->classes, (size_t)c->block * n_k, sizeof(int), "classes"));
     return DSHAP_OK;
 }
 
 void unit_ctx_free(unit_ctx *c) {
-    acts_free(&c->inst);
-    acts_free(&c->ref);
-    dshap_free(c->keep);
+    if (c->eng) c->ops->destroy(c->eng);
     dshap_free(c->x_inst);
     dshap_free(c->x_ref);
-    dshap_free(c->phi_full);
+    dshap_free(c->logits_inst);
+    dshap_free(c->logits_ref);
+    dshap_free(c->classes);
     memset(c, 0, sizeof *c);
 }
 
@@ -92,53 +89,32 @@ static void pick_classes(const unit_ctx *c, int64_t i0, int n, const float *logi
 }
 
 dshap_status unit_compute(unit_ctx *c, int b, int ch, unit_result *u) {
-    const dshap_net *net = c->net;
-    int K = net->arch.num_class;
-    int64_t F = inputs_sample_size(c->data);
+    int K = c->net->arch.num_class;
     int64_t i0 = (int64_t)b * c->block;
     int n = (int)(c->data->N - i0 < c->block ? c->data->N - i0 : c->block);
     int r0 = ch * c->chunk, nr = c->R - r0 < c->chunk ? c->R - r0 : c->chunk;
     double t0 = dist_time();
-    if (ch != c->cur_chunk) { /* references of this chunk: forward once per rank */
+    if (ch != c->cur_chunk) { /* references of this chunk: forward once per rank and chunk */
         TRY(inputs_read_rows(c->bg, c->bg_rows + r0, nr, c->x_ref));
-        TRY(net_forward_cpu(net, &c->ref, c->x_ref, nr));
+        TRY(c->ops->forward_ref(c->eng, c->x_ref, nr, c->logits_ref));
         c->cur_chunk = ch;
     }
     double t1 = dist_time();
     TRY(inputs_read(c->data, i0, n, c->x_inst));
-    TRY(net_forward_cpu(net, &c->inst, c->x_inst, n));
+    TRY(c->ops->forward_inst(c->eng, c->x_inst, n, c->logits_inst));
     double t2 = dist_time();
-    const float *fx = c->inst.y[net->out], *fr = c->ref.y[net->out];
-    int cls[EXPLAIN_MAX_CLASSES * 4];
-    int *classes = cls;
-    if ((int64_t)n * c->n_k > (int64_t)(sizeof cls / sizeof cls[0]))
-        TRY(dshap_calloc((void **)&classes, (size_t)n * c->n_k, sizeof(int), "classes"));
-    pick_classes(c, i0, n, fx, classes);
-    memset(c->phi_full, 0, sizeof(double) * (size_t)((int64_t)n * c->n_k * F));
-    dl_job job = {net, c->o->rules, &c->inst, c->x_inst, n, &c->ref, c->x_ref, nr, c->n_k, classes, c->max_pairs};
-    int64_t peak = 0;
-    dshap_status st = deeplift_run_cpu(&job, c->phi_full, &peak);
-    if (peak > c->peak_backward_bytes) c->peak_backward_bytes = peak;
+    pick_classes(c, i0, n, c->logits_inst, c->classes);
+    TRY(c->ops->attribute(c->eng, c->o->rules, c->n_k, c->classes, &c->gran, u->phi, u->total));
     double t3 = dist_time();
-    if (!st) {
-        for (int64_t ik = 0; ik < (int64_t)n * c->n_k; ik++) {
-            const double *p = c->phi_full + ik * F;
-            double s = 0;
-            for (int64_t e = 0; e < F; e++) s += p[e];
-            u->total[ik] = s;
-            gran_reduce(&c->gran, p, u->phi + ik * u->G);
-            u->classes[ik] = classes[ik];
-        }
-        for (int k = 0; k < K; k++) {
-            double s = 0;
-            for (int r = 0; r < nr; r++) s += fr[(int64_t)r * K + k];
-            u->ref_sum[k] = s;
-        }
-        for (int64_t e = 0; e < (int64_t)n * K; e++) u->logits[e] = fx[e];
+    for (int64_t ik = 0; ik < (int64_t)n * c->n_k; ik++) u->classes[ik] = c->classes[ik];
+    for (int k = 0; k < K; k++) {
+        double s = 0;
+        for (int r = 0; r < nr; r++) s += c->logits_ref[(int64_t)r * K + k];
+        u->ref_sum[k] = s;
     }
-    if (classes != cls) dshap_free(classes);
+    for (int64_t e = 0; e < (int64_t)n * K; e++) u->logits[e] = c->logits_inst[e];
     c->t_bg_fwd += t1 - t0;
     c->t_inst_fwd += t2 - t1;
     c->t_backward += t3 - t2;
-    return st;
+    return DSHAP_OK;
 }

@@ -4,6 +4,7 @@
 #ifndef DSHAP_EXPLAIN_UNIT_H
 #define DSHAP_EXPLAIN_UNIT_H
 
+#include "engine/engine.h"
 #include "io/inputs.h"
 #include "jobs/explain.h"
 
@@ -31,14 +32,13 @@ typedef struct {
     const int64_t *bg_rows;
     int R, n_k, block, chunk, n_blocks, n_chunks;
     granularity gran;
-    unsigned char *keep;
-    net_acts inst, ref;
-    float *x_inst, *x_ref;
-    double *phi_full;
+    const engine_ops *ops;
+    engine *eng;
+    float *x_inst, *x_ref;  /* host staging of one block / chunk */
+    float *logits_inst, *logits_ref;
+    int *classes;
     int cur_chunk;
-    int max_pairs;
     double t_bg_fwd, t_inst_fwd, t_backward;
-    int64_t peak_backward_bytes;
 } unit_ctx;
 
 dshap_status unit_ctx_init(unit_ctx *c, const explain_opts *o, const dshap_net *net, inputs_src *data, inputs_src *bg,

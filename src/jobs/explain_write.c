@@ -11,7 +11,7 @@
 static const char *const phase_names[PHASE_COUNT] = {"load", "background forward", "instance forward", "backward",
                                                      "reduce", "write"};
 
-static dshap_status write_attrs(const h5file *f, const explain_opts *o, const unit_ctx *uc, int R, int ranks) {
+static dshap_status write_attrs(dist_ctx *d, const h5file *f, const explain_opts *o, const unit_ctx *uc, int R) {
     const char *classes = o->classes == CLASSES_TRUE ? "true" : o->classes == CLASSES_PRED ? "pred"
                           : o->classes == CLASSES_ALL  ? "all"
                                                        : "list";
@@ -25,9 +25,24 @@ static dshap_status write_attrs(const h5file *f, const explain_opts *o, const un
     TRY(h5io_write_attr_str(f, "/", "classes", classes));
     TRY(h5io_write_attr_str(f, "/", "store", gran_name(o->store)));
     TRY(h5io_write_attr_str(f, "/", "persons", o->persons_each ? "each" : "sum"));
-    TRY(h5io_write_attr_int(f, "/", "ranks", ranks));
-    TRY(h5io_write_attr_str(f, "/", "backend", "cpu"));
-    TRY(h5io_write_attr_str(f, "/", "devices", "cpu"));
+    TRY(h5io_write_attr_int(f, "/", "ranks", d->size));
+    TRY(h5io_write_attr_str(f, "/", "backend", uc->ops->name));
+    /* every rank's device, gathered and joined with ';' (attributes are collective) */
+    char mine[256], *all = NULL;
+    int64_t peak;
+    uc->ops->describe(uc->eng, mine, sizeof mine, &peak);
+    TRY(dshap_calloc((void **)&all, (size_t)d->size, sizeof mine, "device names"));
+    MPI_Allgather(mine, sizeof mine, MPI_CHAR, all, sizeof mine, MPI_CHAR, d->comm);
+    char *joined = NULL;
+    TRY(dshap_calloc((void **)&joined, (size_t)d->size, sizeof mine + 1, "device names"));
+    for (int r = 0; r < d->size; r++) {
+        if (r) strcat(joined, ";");
+        strncat(joined, all + (size_t)r * sizeof mine, sizeof mine - 1);
+    }
+    dshap_status st = h5io_write_attr_str(f, "/", "devices", joined);
+    dshap_free(all);
+    dshap_free(joined);
+    TRY(st);
     TRY(h5io_write_attr_str(f, "/", "dshap_version", DSHAP_VERSION));
     TRY(h5io_write_attr_str(f, "/", "command_line", o->command_line ? o->command_line : ""));
     TRY(h5io_write_attr_str(f, "/", "model", o->model));
@@ -89,7 +104,7 @@ dshap_status explain_write(dist_ctx *d, const explain_opts *o, const dshap_net *
     float *phi0f = NULL;
     CHECK(dshap_calloc((void **)&phi0f, (size_t)K, sizeof(float), "expected value"));
     for (int k = 0; k < K; k++) phi0f[k] = (float)res->phi0[k];
-    CHECK(write_attrs(&f, o, uc, R, d->size));
+    CHECK(write_attrs(d, &f, o, uc, R));
     CHECK(pwrite_rows(&f, "/shap/values", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, rank, dims, &res->rs, res->values));
     CHECK(pwrite_rows(&f, "/shap/output", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, dnK, &res->rs, res->output));
     CHECK(pwrite_rows(&f, "/shap/residual", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, dnk, &res->rs, res->residual));

@@ -1,4 +1,4 @@
-#include "jobs/granularity.h"
+#include "engine/granularity.h"
 
 #include <string.h>
 
