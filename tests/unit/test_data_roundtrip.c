@@ -2,9 +2,9 @@
  * - synth → NTU .skeleton text (half CRLF, exponent notation) → import-ntu
  *   --raw gives the synthetic joints bit for bit; with the transforms it gives
  *   ntu_preprocess of them;
- * - .npy (float32/float64 joints, int32/int64 labels and groups) →
- *   import-npy gives the arrays back; unsupported files give one clear error
- *   and leave no output behind;
+ * - .npy (float32/float64 joints, int32/int64 labels and groups, header
+ *   versions 1 and 2) → import-npy gives the arrays back; unsupported files
+ *   give one clear error and leave no output behind;
  * - a folder of the malformed corpus (renamed to NTU names) plus one good
  *   file: one sample imported, every other file skipped and counted under the
  *   MANIFEST's reason. */
@@ -128,8 +128,10 @@ static void skeleton_roundtrip(void) {
     free(x);
 }
 
-/* Write a .npy file: version 1 header, padded to 64 bytes. */
+/* Write a .npy file: version 1 header (2-byte length) or, for names ending
+ * in "64.npy", version 2 (4-byte length); padded to 64 bytes. */
 static void write_npy(const char *path, const char *descr, const int64_t *shape, int rank, const void *data, size_t bytes) {
+    int v2 = strlen(path) > 6 && !strcmp(path + strlen(path) - 6, "64.npy"), pre_len = v2 ? 12 : 10;
     char h[256], dims[128] = "";
     for (int i = 0; i < rank; i++) {
         char d[24];
@@ -138,12 +140,13 @@ static void write_npy(const char *path, const char *descr, const int64_t *shape,
     }
     if (rank > 1) dims[strlen(dims) - 1] = '\0';
     int n = snprintf(h, sizeof h, "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }", descr, dims);
-    int total = (10 + n + 1 + 63) / 64 * 64;
-    while (10 + n < total - 1) h[n++] = ' ';
+    int total = (pre_len + n + 1 + 63) / 64 * 64;
+    while (pre_len + n < total - 1) h[n++] = ' ';
     h[n++] = '\n';
     FILE *fp = fopen(path, "wb");
-    unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(n & 255), (unsigned char)(n >> 8)};
-    fwrite(pre, 1, 10, fp);
+    unsigned char pre[12] = {0x93, 'N', 'U', 'M', 'P', 'Y', (unsigned char)(v2 ? 2 : 1), 0, (unsigned char)(n & 255),
+                             (unsigned char)(n >> 8), 0, 0};
+    fwrite(pre, 1, (size_t)pre_len, fp);
     fwrite(h, 1, (size_t)n, fp);
     fwrite(data, 1, bytes, fp);
     fclose(fp);
