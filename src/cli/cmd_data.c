@@ -43,8 +43,12 @@ static void print_report(const ntu_import_opts *o, const ntu_import_report *r) {
         if (r->by_reason[k]) printf("    %-32s %8ld\n", sk_reason_text((sk_reason)k), r->by_reason[k]);
     if (r->no_body) printf("    %-32s %8ld\n", "no body in any frame", r->no_body);
     printf("  %-34s %8ld\n", "frames (imported files)", r->frames_total);
-    for (int k = 0; k <= SK_MAX_BODIES; k++)
-        if (r->frames_with[k]) printf("    %-32s %8ld\n", k == 0 ? "frames with 0 bodies" : k == 1 ? "frames with 1 body" : k == 2 ? "frames with 2 bodies" : "frames with more (first 2 kept)", r->frames_with[k]);
+    long more = 0;
+    for (int k = 3; k <= SK_MAX_BODIES; k++) more += r->frames_with[k];
+    static const char *with[3] = {"frames with 0 bodies", "frames with 1 body", "frames with 2 bodies"};
+    for (int k = 0; k < 3; k++)
+        if (r->frames_with[k]) printf("    %-32s %8ld\n", with[k], r->frames_with[k]);
+    if (more) printf("    %-32s %8ld\n", "frames with 3+ (first 2 kept)", more);
     printf("  %.2f s, %.0f files/s, %.1f MB/s\n", r->seconds, r->read / (r->seconds > 0 ? r->seconds : 1),
            r->bytes / 1e6 / (r->seconds > 0 ? r->seconds : 1));
 }
