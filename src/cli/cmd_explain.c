@@ -12,7 +12,7 @@ static const char *help =
     "         [--n-background 100 --background-seed S | --background-indices FILE]\n"
     "         [--chunk 20] [--block B] [--classes true|pred|all|LIST] [--rules exact|shap]\n"
     "         [--store joint|channel-joint|frame|full] [--persons sum|each]\n"
-    "         [--check-additivity TOL] [--memory GiB] [--no-progress]\n"
+    "         [--check-additivity TOL] [--memory GiB] [--resume] [--no-progress]\n"
     "Run under mpirun / srun to spread work units over ranks; results are bitwise\n"
     "identical for any rank count. --data/--background take inputs.h5 or data.h5.\n"
     "  --n-background N     references drawn (seeded) from the background file (100)\n"
@@ -22,7 +22,8 @@ static const char *help =
     "  --rules              exact: additive rules (default); shap: as shap.DeepExplainer\n"
     "  --store              granularity of the stored values (joint)\n"
     "  --check-additivity T fail if |residual| > T·max(1, |f(x) - phi0|) anywhere\n"
-    "  --memory G           working memory for the batched backward, GiB (2)\n";
+    "  --memory G           working memory for the batched backward, GiB (2)\n"
+    "  --resume             reuse the work units saved in OUTPUT.ckpt/ by an interrupted run\n";
 
 static int parse_classes(explain_opts *o, const char *s) {
     if (!strcmp(s, "true")) o->classes = CLASSES_TRUE;
@@ -68,13 +69,14 @@ static int parse(int argc, char **argv, explain_opts *o) {
         {"rules", required_argument, 0, 'r'},          {"store", required_argument, 0, 'S'},
         {"persons", required_argument, 0, 'p'},        {"check-additivity", required_argument, 0, 'a'},
         {"memory", required_argument, 0, 'M'},         {"no-progress", no_argument, 0, 'P'},
+        {"resume", no_argument, 0, 'R'},
         {"help", no_argument, 0, 'h'},                 {0, 0, 0, 0}};
     const char *cmd = "explain";
     long long v;
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "m:d:b:o:n:s:I:c:B:k:r:S:p:a:M:Ph", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:d:b:o:n:s:I:c:B:k:r:S:p:a:M:PRh", opts, NULL)) != -1) {
         switch (c) {
         case 'm': o->model = optarg; break;
         case 'd': o->data = optarg; break;
@@ -102,6 +104,7 @@ static int parse(int argc, char **argv, explain_opts *o) {
         case 'a': if (cli_double(cmd, "--check-additivity", optarg, 1e-12, 1e6, &o->check_additivity)) return EXIT_USAGE; break;
         case 'M': if (cli_double(cmd, "--memory", optarg, 0.01, 1e6, &o->memory_gib)) return EXIT_USAGE; break;
         case 'P': o->progress = 0; break;
+        case 'R': o->resume = 1; break;
         case 'h': fputs(help, stdout); return -1;
         default: return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
         }

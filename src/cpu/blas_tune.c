@@ -22,6 +22,11 @@ void blas_tune_reexec(char **argv) {
     if (!want) return;
     setenv("OPENBLAS_CORETYPE", want, 1);
     setenv("DSHAP_BLAS_AUTO", "0", 1); /* once only */
-    execv("/proc/self/exe", argv);
+    /* exec the resolved path so the process keeps its name (top, pgrep) */
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) return;
+    self[n] = '\0';
+    execv(self, argv);
     /* exec failed: carry on with the slow kernels */
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/mem.h"
+#include "jobs/checkpoint.h"
 #include "jobs/explain_out.h"
 #include "jobs/explain_unit.h"
 #include "jobs/progress.h"
@@ -56,6 +57,7 @@ dshap_status explain_run(dist_ctx *d, const explain_opts *o) {
     unit_result *mine = NULL;
     int64_t my_lo = 0, my_hi = 0;
     explain_result res = {0};
+    checkpoint ck = {0};
     data.f.id = bg.f.id = H5I_INVALID_HID;
 
     /* Phase 1: every rank loads and validates; failures agreed collectively. */
@@ -69,6 +71,7 @@ dshap_status explain_run(dist_ctx *d, const explain_opts *o) {
     if (!st) st = background_select(o->background, bg.N, o->n_background, o->background_seed, o->background_indices, &bg_rows, &R);
     if (!st) st = unit_ctx_init(&uc, o, &net, &data, &bg, bg_rows, R, n_k);
     if ((st = dist_agree(d, st))) goto done;
+    if ((st = ckpt_open(d, &ck, o, R, n_k, uc.block, uc.chunk))) goto done;
     double t_load = dist_time() - t_start;
 
     int64_t n_units = (int64_t)uc.n_blocks * uc.n_chunks;
@@ -93,8 +96,11 @@ dshap_status explain_run(dist_ctx *d, const explain_opts *o) {
         int ch = (int)(u / uc.n_blocks), b = (int)(u % uc.n_blocks);
         int n = (int)(data.N - (int64_t)b * uc.block < uc.block ? data.N - (int64_t)b * uc.block : uc.block);
         unit_result *ur = &mine[u - my_lo];
+        int loaded = 0;
         st = unit_result_alloc(ur, n, n_k, m.arch.num_class, gran_size(&uc.gran));
-        if (!st) st = unit_compute(&uc, b, ch, ur);
+        if (!st) st = ckpt_load(&ck, u, ur, &loaded);
+        if (!st && !loaded) st = unit_compute(&uc, b, ch, ur);
+        if (!st && !loaded) st = ckpt_save(&ck, u, ur);
         if (st) {
             st = dist_fail(d, st);
             goto done;
@@ -116,6 +122,13 @@ dshap_status explain_run(dist_ctx *d, const explain_opts *o) {
     double t_write0 = dist_time();
     double timings[PHASE_COUNT] = {t_load, uc.t_bg_fwd, uc.t_inst_fwd, uc.t_backward, t_reduce, 0};
     st = explain_write(d, o, &net, &data, &uc, bg_rows, R, &res, timings, t_write0);
+    if (!st) {
+        long long counts[2] = {ck.loaded, ck.saved}, sums[2];
+        MPI_Reduce(counts, sums, 2, MPI_LONG_LONG, MPI_SUM, 0, d->comm);
+        if (d->rank == 0 && o->resume)
+            fprintf(stderr, "dshap explain: resumed %lld work units from the checkpoint, computed %lld\n", sums[0], sums[1]);
+        ckpt_remove(d, &ck);
+    }
 done:
     explain_result_free(&res);
     if (mine)

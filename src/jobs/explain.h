@@ -29,6 +29,7 @@ typedef struct {
     double check_additivity;        /* <= 0: off */
     double memory_gib;              /* working-memory budget for the backward */
     int progress;                   /* 0 off, 1 on (rank 0) */
+    int resume;                     /* reuse the units in <output>.ckpt/ */
     const engine_ops *engine;       /* NULL: the CPU engine */
     int device;                     /* GPU of this rank (device engines) */
     int allow_tf32;
