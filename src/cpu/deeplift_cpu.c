@@ -3,8 +3,23 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "cpu/act.h"
 #include "engine/arch.h"
 #include "engine/net.h"
+
+/* The slope of one element pair; every branch is a select, so the loop
+ * below vectorises. RULE_RESCALE: Δy/Δx, or g'(x_ref) where |Δx| < eps. */
+static inline float act_slope(int act, rule_kind rule, float xi, float xr) {
+    if (rule == RULE_AT_INST) return act_derivative(act, xi);
+    if (rule == RULE_AT_REF) return act_derivative(act, xr);
+    float d = xi - xr;
+    float ratio = (act_value(act, xi) - act_value(act, xr)) / (fabsf(d) < RESCALE_EPS ? 1.0f : d);
+    return fabsf(d) < RESCALE_EPS ? act_derivative(act, xr) : ratio;
+}
+
+#define ACT_RULE_LOOP(KIND)                                                                  \
+    for (int64_t e = 0; e < S; e++) mx[e] += my[e] * act_slope(KIND, rule, xi[e], xr[e]); \
+    break;
 
 void act_deeplift_cpu(float *m_x, const float *m_y, const float *x_i, const float *x_r, pair_rows rows, int64_t S,
                       int act, rule_kind rule) {
@@ -13,23 +28,17 @@ void act_deeplift_cpu(float *m_x, const float *m_y, const float *x_i, const floa
         const float *xi = x_i + (int64_t)rows.xi[q] * S, *xr = x_r + (int64_t)rows.xr[q] * S;
         const float *my = m_y + (int64_t)q * S;
         float *mx = m_x + (int64_t)q * S;
-        for (int64_t e = 0; e < S; e++) {
-            float slope;
-            if (rule == RULE_AT_INST) {
-                slope = act_derivative(act, xi[e]);
-            } else if (rule == RULE_AT_REF) {
-                slope = act_derivative(act, xr[e]);
-            } else if (act == ACT_RELU && (xi[e] > 0) == (xr[e] > 0)) {
-                slope = xi[e] > 0 ? 1.0f : 0.0f; /* both on one side of the kink: the exact ratio */
-            } else {
-                float d = xi[e] - xr[e];
-                slope = fabsf(d) < RESCALE_EPS ? act_derivative(act, xr[e])
-                                               : (act_value(act, xi[e]) - act_value(act, xr[e])) / d;
-            }
-            mx[e] += my[e] * slope;
+        switch (act) {
+        case ACT_RELU: ACT_RULE_LOOP(ACT_RELU)
+        case ACT_RELU6: ACT_RULE_LOOP(ACT_RELU6)
+        case ACT_HARDSWISH: ACT_RULE_LOOP(ACT_HARDSWISH)
+        case ACT_SILU: ACT_RULE_LOOP(ACT_SILU)
+        case ACT_SIGMOID: ACT_RULE_LOOP(ACT_SIGMOID)
+        case ACT_TANH: ACT_RULE_LOOP(ACT_TANH)
         }
     }
 }
+#undef ACT_RULE_LOOP
 
 /* Lines along `axis`: length L, stride St between elements; `lines` per row. */
 static void line_geometry(shape3 s, int axis, int *L, int64_t *St, int64_t *lines) {

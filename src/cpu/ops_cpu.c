@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu/act.h"
 #include "engine/arch.h"
 #include "engine/net.h"
 
@@ -114,45 +115,22 @@ void graph_forward_cpu(float *y, const float *x, const float *G, int B, int K, i
                         y + (int64_t)b * CT * V, V);
 }
 
-float act_value(int act, float x) {
-    switch (act) {
-    case ACT_RELU: return x > 0 ? x : 0;
-    case ACT_RELU6: return x < 0 ? 0 : (x > 6 ? 6 : x);
-    case ACT_HARDSWISH: return x <= -3 ? 0 : (x >= 3 ? x : x * (x + 3) / 6);
-    case ACT_SILU: return x / (1 + expf(-x));
-    case ACT_SIGMOID: return 1 / (1 + expf(-x));
-    case ACT_TANH: return tanhf(x);
-    }
-    return x;
-}
-
-/* PyTorch's conventions at kinks: relu'(0) = 0, relu6'(0) = relu6'(6) = 0,
- * hardswish'(x) = (2x + 3)/6 on [-3, 3]. */
-float act_derivative(int act, float x) {
-    switch (act) {
-    case ACT_RELU: return x > 0 ? 1.0f : 0.0f;
-    case ACT_RELU6: return x > 0 && x < 6 ? 1.0f : 0.0f;
-    case ACT_HARDSWISH: return x < -3 ? 0.0f : (x > 3 ? 1.0f : (2 * x + 3) / 6);
-    case ACT_SILU: {
-        float s = 1 / (1 + expf(-x));
-        return s * (1 + x * (1 - s));
-    }
-    case ACT_SIGMOID: {
-        float s = 1 / (1 + expf(-x));
-        return s * (1 - s);
-    }
-    case ACT_TANH: {
-        float t = tanhf(x);
-        return 1 - t * t;
-    }
-    }
-    return 1.0f;
-}
+/* One loop per activation so each inlines and vectorises. */
+#define ACT_LOOP(KIND)                                                 \
+    _Pragma("omp parallel for schedule(static)") for (int64_t i = 0; i < n; i++) y[i] = act_value(KIND, x[i]); \
+    break;
 
 void act_forward_cpu(float *y, const float *x, int64_t n, int act) {
-#pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < n; i++) y[i] = act_value(act, x[i]);
+    switch (act) {
+    case ACT_RELU: ACT_LOOP(ACT_RELU)
+    case ACT_RELU6: ACT_LOOP(ACT_RELU6)
+    case ACT_HARDSWISH: ACT_LOOP(ACT_HARDSWISH)
+    case ACT_SILU: ACT_LOOP(ACT_SILU)
+    case ACT_SIGMOID: ACT_LOOP(ACT_SIGMOID)
+    case ACT_TANH: ACT_LOOP(ACT_TANH)
+    }
 }
+#undef ACT_LOOP
 
 static inline int64_t bidx(shape3 s, int c, int t, int v) {
     return ((int64_t)(s.C == 1 ? 0 : c) * s.T + (s.T == 1 ? 0 : t)) * s.V + (s.V == 1 ? 0 : v);

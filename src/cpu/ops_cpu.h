@@ -38,8 +38,5 @@ void gather_forward_cpu(float *y, const float *x, const int *index, int B, int C
 /* y (N, S) = mean over m of x (N·M, S) */
 void person_mean_forward_cpu(float *y, const float *x, int N, int M, int64_t S);
 
-/* Scalar activation and its derivative (shared by forward and rules). */
-float act_value(int act, float x);
-float act_derivative(int act, float x);
 
 #endif

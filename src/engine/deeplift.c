@@ -81,6 +81,17 @@ static void accumulate_phi(dl_state *s, const node *nd, const float *m, double *
     }
 }
 
+/* An ADD of equal shapes, or a reshape, passes its multiplier on unchanged:
+ * an input that has no multiplier yet takes over the buffer instead of
+ * accumulating a copy into a zeroed one. Returns 1 when it did. */
+static int steal(dl_state *s, int i, int in) {
+    const node *a = &s->job->net->nodes[i], *b = &s->job->net->nodes[in];
+    if (s->m[in] || !s->m[i] || node_size(a) != node_size(b) || a->per_person != b->per_person) return 0;
+    s->m[in] = s->m[i];
+    s->m[i] = NULL;
+    return 1;
+}
+
 static dshap_status node_backward(dl_state *s, int i, double *phi) {
     const dl_job *job = s->job;
     const dshap_net *net = job->net;
@@ -90,6 +101,25 @@ static dshap_status node_backward(dl_state *s, int i, double *phi) {
     int B = (int)node_rows(net, nd, s->P);
     pair_rows rows = nd->per_person ? (pair_rows){B, s->xi_pp, s->xr_pp} : (pair_rows){B, s->xi_ps, s->xr_ps};
     float *mx = NULL, *mx1 = NULL;
+    if (nd->op == OP_RESHAPE && steal(s, i, nd->in[0])) return DSHAP_OK;
+    if (nd->op == OP_ADD) {
+        const node *b = &net->nodes[nd->in[1]];
+        shape3 sy = shp(nd), sa = shp(in), sb = shp(b);
+        int same_a = sa.C == sy.C && sa.T == sy.T && sa.V == sy.V, same_b = sb.C == sy.C && sb.T == sy.T && sb.V == sy.V;
+        /* the buffer can go to one input only: accumulate into the other first */
+        if (same_a && !s->m[nd->in[0]] && nd->in[0] != nd->in[1]) {
+            TRY(touch(s, nd->in[1], &mx1));
+            broadcast_backward_cpu(mx1, my, B, sy, sb);
+            steal(s, i, nd->in[0]);
+            return DSHAP_OK;
+        }
+        if (same_b && !s->m[nd->in[1]] && nd->in[0] != nd->in[1]) {
+            TRY(touch(s, nd->in[0], &mx));
+            broadcast_backward_cpu(mx, my, B, sy, sa);
+            steal(s, i, nd->in[1]);
+            return DSHAP_OK;
+        }
+    }
     if (nd->op != OP_INPUT && nd->op != OP_CONCAT) TRY(touch(s, nd->in[0], &mx));
     const net_acts *ai = job->inst, *ar = job->ref;
     switch (nd->op) {
@@ -166,7 +196,7 @@ static dshap_status run_batch(dl_state *s, double *phi) {
     for (int i = net->n_nodes - 1; i >= 0; i--) {
         if (!s->m[i]) continue; /* no path to the output */
         TRY(node_backward(s, i, phi));
-        pool_put(&s->pool, s->m[i]);
+        if (s->m[i]) pool_put(&s->pool, s->m[i]); /* NULL when an input took the buffer over */
         s->m[i] = NULL;
     }
     return DSHAP_OK;
