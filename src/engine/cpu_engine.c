@@ -83,7 +83,9 @@ static dshap_status cpu_attribute(engine *e, rule_set rules, int n_k, const int 
     int64_t F = sample_floats(e->net), G = gran_size(g), nk = (int64_t)e->n_inst * n_k;
     if (n_k > e->cfg.max_classes) FAIL(DSHAP_EINVAL, "internal: %d classes for an engine sized for %d", n_k, e->cfg.max_classes);
     memset(e->phi_full, 0, sizeof(double) * (size_t)(nk * F));
-    dl_job job = {e->net, rules, &e->inst, e->x_inst, e->n_inst, &e->ref, e->x_ref, e->n_ref, n_k, classes, e->max_pairs};
+    dl_job job = {.net = e->net, .rules = rules, .inst = &e->inst, .x_inst = e->x_inst, .n_i = e->n_inst,
+                  .ref = &e->ref, .x_ref = e->x_ref, .n_r = e->n_ref, .n_k = n_k, .classes = classes,
+                  .max_pairs = e->max_pairs, .capture = -1};
     int64_t peak = 0;
     TRY(deeplift_run_cpu(&job, e->phi_full, &peak));
     if (peak > e->peak) e->peak = peak;

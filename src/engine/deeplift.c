@@ -123,7 +123,9 @@ static dshap_status node_backward(dl_state *s, int i, double *phi) {
     if (nd->op != OP_INPUT && nd->op != OP_CONCAT) TRY(touch(s, nd->in[0], &mx));
     const net_acts *ai = job->inst, *ar = job->ref;
     switch (nd->op) {
-    case OP_INPUT: accumulate_phi(s, nd, my, phi); break;
+    case OP_INPUT:
+        if (phi) accumulate_phi(s, nd, my, phi);
+        break;
     case OP_CONV:
         conv_backward_cpu(mx, my, nd->w, B, in->C, in->T, in->V, nd->C, nd->T, nd->k, nd->stride, nd->pad, nd->groups);
         break;
@@ -195,6 +197,12 @@ static dshap_status run_batch(dl_state *s, double *phi) {
     }
     for (int i = net->n_nodes - 1; i >= 0; i--) {
         if (!s->m[i]) continue; /* no path to the output */
+        if (i == job->capture) { /* the multiplier at this node is complete: copy it out */
+            const node *nd = &net->nodes[i];
+            int64_t per = node_rows(net, nd, 1) * node_size(nd);
+            memcpy(job->captured + (int64_t)s->p0 * per, s->m[i], sizeof(float) * (size_t)(s->P * per));
+            break;
+        }
         TRY(node_backward(s, i, phi));
         if (s->m[i]) pool_put(&s->pool, s->m[i]); /* NULL when an input took the buffer over */
         s->m[i] = NULL;
@@ -219,6 +227,11 @@ dshap_status deeplift_run_cpu(const dl_job *job, double *phi, int64_t *peak_byte
         s.p0 = p0;
         s.P = total - p0 < Pmax ? total - p0 : Pmax;
         CHECK(run_batch(&s, phi));
+        for (int i = 0; i < net->n_nodes; i++) /* buffers left when the pass stopped at a capture */
+            if (s.m[i]) {
+                pool_put(&s.pool, s.m[i]);
+                s.m[i] = NULL;
+            }
     }
 done:
     if (peak_bytes) *peak_bytes = s.pool.peak_bytes;
@@ -229,4 +242,13 @@ done:
     dshap_free(s.xi_ps);
     dshap_free(s.xr_ps);
     return st;
+}
+
+dshap_status gradient_at_node_cpu(const dshap_net *net, const net_acts *a, const float *x, int n, int at, int n_k,
+                                  const int *classes, float *grad) {
+    if (at < 0 || at >= net->n_nodes) FAIL(DSHAP_EINVAL, "internal: no node %d", at);
+    /* One "reference" that is the instance itself: RULES_GRAD reads the instance side only. */
+    dl_job job = {.net = net, .rules = RULES_GRAD, .inst = a, .x_inst = x, .n_i = n, .ref = a, .x_ref = x, .n_r = 1,
+                  .n_k = n_k, .classes = classes, .max_pairs = 64, .capture = at, .captured = grad};
+    return deeplift_run_cpu(&job, NULL, NULL);
 }

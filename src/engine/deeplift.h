@@ -27,12 +27,21 @@ typedef struct {
     int n_k;                /* explained classes per instance */
     const int *classes;     /* (n_i, n_k) */
     int max_pairs;          /* triples per backward sub-batch */
+    int capture;            /* node whose multiplier to copy out and stop there (-1: none) */
+    float *captured;        /* (n_i·n_r·n_k, rows per sample, node size) when capturing */
 } dl_job;
 
 /* phi (n_i, n_k, F) += Σ_r m(x_i, r) ⊙ (x_i − r), F = 4·2C·T·V·M in the input
  * layout. Rows are accumulated in reference order, so the result does not
  * depend on threads or sub-batching. */
 dshap_status deeplift_run_cpu(const dl_job *job, double *phi, int64_t *peak_bytes);
+
+/* ∂ logit_c / ∂(output of node `at`) for n instances (plain gradient in
+ * eval mode), classes (n, n_k): grad (n, n_k, rows per sample, node size).
+ * `a` holds the forward of x with the keep mask of deeplift_keep_mask plus
+ * node `at` kept. */
+dshap_status gradient_at_node_cpu(const dshap_net *net, const net_acts *a, const float *x, int n, int at, int n_k,
+                                  const int *classes, float *grad);
 
 /* Largest per-row node size (floats), to size sub-batches. */
 int64_t net_max_node_floats(const dshap_net *net);

@@ -53,7 +53,8 @@ static void check_arch(const dshap_arch *arch, uint64_t seed, const char *label)
     EXPECT_OK(net_forward_cpu(&net, &ai, xi, n_i));
     EXPECT_OK(net_forward_cpu(&net, &ar, xr, n_r));
     int classes[4] = {0, 3, 1, 2};
-    dl_job job = {&net, RULES_EXACT, &ai, xi, n_i, &ar, xr, n_r, n_k, classes, 4};
+    dl_job job = {.net = &net, .rules = RULES_EXACT, .inst = &ai, .x_inst = xi, .n_i = n_i, .ref = &ar, .x_ref = xr,
+                  .n_r = n_r, .n_k = n_k, .classes = classes, .max_pairs = 4, .capture = -1};
     double *phi = calloc((size_t)(n_i * n_k * F), sizeof(double));
     EXPECT_OK(deeplift_run_cpu(&job, phi, NULL));
     const float *fi = ai.y[net.out], *fr = ar.y[net.out];
