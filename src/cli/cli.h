@@ -19,5 +19,10 @@ int cmd_predict(int argc, char **argv);
 int cmd_data(int argc, char **argv);
 int cmd_features(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_gradcam(int argc, char **argv);
+int cmd_perturb(int argc, char **argv);
+int cmd_rank(int argc, char **argv);
+int cmd_correlate(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
 
 #endif

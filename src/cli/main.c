@@ -18,6 +18,11 @@ static const command commands[] = {
     {"explain", cmd_explain, "DeepSHAP attributions (MPI: run under mpirun or srun)"},
     {"data", cmd_data, "import-ntu | import-npy | synth: write a data.h5 of raw joints"},
     {"features", cmd_features, "J/V/B/A model inputs of a data.h5 -> inputs.h5"},
+    {"gradcam", cmd_gradcam, "Grad-CAM maps and joint scores at named layers (eval mode)"},
+    {"perturb", cmd_perturb, "edge-importance perturbation guided by joint scores -> curves"},
+    {"rank", cmd_rank, "per-joint median and IQR of per-sample joint ranks"},
+    {"correlate", cmd_correlate, "Spearman rho between joint-score sources (Table 1)"},
+    {"plot", cmd_plot, "SVG figures: skeleton heat maps, rank boxes, perturbation, scaling"},
 };
 
 static void usage(FILE *out) {
