@@ -6,6 +6,8 @@
 
 #include "cli/cli.h"
 #include "jobs/explain.h"
+#include "jobs/jobfile.h"
+#include "mpi/placement.h"
 
 static const char *help =
     "usage: dshap explain --model m.h5 --data val.h5 --background train.h5 -o attributions.h5\n"
@@ -13,6 +15,7 @@ static const char *help =
     "         [--chunk 20] [--block B] [--classes true|pred|all|LIST] [--rules exact|shap]\n"
     "         [--store joint|channel-joint|frame|full] [--persons sum|each]\n"
     "         [--check-additivity TOL] [--memory GiB] [--resume] [--no-progress]\n"
+    "         [--job FILE] [--bind auto|none|core|numa]\n"
     "Run under mpirun / srun to spread work units over ranks; results are bitwise\n"
     "identical for any rank count. --data/--background take inputs.h5 or data.h5.\n"
     "  --n-background N     references drawn (seeded) from the background file (100)\n"
@@ -23,7 +26,9 @@ static const char *help =
     "  --store              granularity of the stored values (joint)\n"
     "  --check-additivity T fail if |residual| > T·max(1, |f(x) - phi0|) anywhere\n"
     "  --memory G           working memory for the batched backward, GiB (2)\n"
-    "  --resume             reuse the work units saved in OUTPUT.ckpt/ by an interrupted run\n";
+    "  --resume             reuse the work units saved in OUTPUT.ckpt/ by an interrupted run\n"
+    "  --job FILE           a job description (jobs/README.md); flags given here override it\n"
+    "  --bind MODE          CPU binding per rank (auto); none leaves it to srun/mpirun\n";
 
 static int parse_classes(explain_opts *o, const char *s) {
     if (!strcmp(s, "true")) o->classes = CLASSES_TRUE;
@@ -59,7 +64,16 @@ static char *join_args(int argc, char **argv) {
     return s;
 }
 
-static int parse(int argc, char **argv, explain_opts *o) {
+/* The job file named by --job, if any (its values are defaults for the flags). */
+static const char *job_arg(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--job") && i + 1 < argc) return argv[i + 1];
+        if (!strncmp(argv[i], "--job=", 6)) return argv[i] + 6;
+    }
+    return NULL;
+}
+
+static int parse(int argc, char **argv, explain_opts *o, const char **bind) {
     static const struct option opts[] = {
         {"model", required_argument, 0, 'm'},          {"data", required_argument, 0, 'd'},
         {"background", required_argument, 0, 'b'},     {"output", required_argument, 0, 'o'},
@@ -69,22 +83,23 @@ static int parse(int argc, char **argv, explain_opts *o) {
         {"rules", required_argument, 0, 'r'},          {"store", required_argument, 0, 'S'},
         {"persons", required_argument, 0, 'p'},        {"check-additivity", required_argument, 0, 'a'},
         {"memory", required_argument, 0, 'M'},         {"no-progress", no_argument, 0, 'P'},
-        {"resume", no_argument, 0, 'R'},
+        {"resume", no_argument, 0, 'R'},              {"job", required_argument, 0, 'J'},
+        {"bind", required_argument, 0, 'G'},
         {"help", no_argument, 0, 'h'},                 {0, 0, 0, 0}};
     const char *cmd = "explain";
     long long v;
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "m:d:b:o:n:s:I:c:B:k:r:S:p:a:M:PRh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:d:b:o:n:s:I:c:B:k:r:S:p:a:M:PRJ:G:h", opts, NULL)) != -1) {
         switch (c) {
         case 'm': o->model = optarg; break;
         case 'd': o->data = optarg; break;
         case 'b': o->background = optarg; break;
         case 'o': o->output = optarg; break;
-        case 'n': if (cli_int(cmd, "--n-background", optarg, 1, 1 << 30, &v)) return EXIT_USAGE; o->n_background = (int)v; break;
+        case 'n': if (cli_int(cmd, "--n-background", optarg, 1, 1 << 30, &v)) return EXIT_USAGE; o->n_background = (int)v; o->background_indices = NULL; break;
         case 's': if (cli_int(cmd, "--background-seed", optarg, 0, (1LL << 62), &v)) return EXIT_USAGE; o->background_seed = (uint64_t)v; break;
-        case 'I': o->background_indices = optarg; break;
+        case 'I': o->background_indices = optarg; o->n_background = 0; break;
         case 'c': if (cli_int(cmd, "--chunk", optarg, 1, 1 << 20, &v)) return EXIT_USAGE; o->chunk = (int)v; break;
         case 'B': if (cli_int(cmd, "--block", optarg, 1, 1 << 20, &v)) return EXIT_USAGE; o->block = (int)v; break;
         case 'k':
@@ -105,6 +120,12 @@ static int parse(int argc, char **argv, explain_opts *o) {
         case 'M': if (cli_double(cmd, "--memory", optarg, 0.01, 1e6, &o->memory_gib)) return EXIT_USAGE; break;
         case 'P': o->progress = 0; break;
         case 'R': o->resume = 1; break;
+        case 'J': break; /* loaded before the flags */
+        case 'G':
+            if (strcmp(optarg, "auto") && strcmp(optarg, "none") && strcmp(optarg, "core") && strcmp(optarg, "numa"))
+                return cli_usage_error(cmd, "--bind expects auto, none, core or numa (got '%s')", optarg);
+            *bind = optarg;
+            break;
         case 'h': fputs(help, stdout); return -1;
         default: return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -131,15 +152,27 @@ int cmd_explain(int argc, char **argv) {
     char **argv0 = argv;
     dshap_status st = dist_init(&d, &argc, &argv);
     if (st) return cli_fail(st);
-    int rc = parse(argc0, argv0, &o);
+    jobfile jf = {0};
+    const char *job = job_arg(argc0, argv0), *bind = "auto";
+    if (job && (st = jobfile_load(job, &o, &jf))) {
+        if (d.rank == 0) cli_fail(st);
+        dist_finalize(&d);
+        return 1;
+    }
+    int rc = parse(argc0, argv0, &o, &bind);
     if (rc) {
+        jobfile_free(&jf);
         dist_finalize(&d);
         return rc < 0 ? 0 : rc;
     }
+    char line[512];
+    st = placement_apply(&d, bind, -1, line, sizeof line);
+    if (!st) st = placement_report(&d, line);
     char *cl = join_args(argc0, argv0);
     o.command_line = cl;
-    st = explain_run(&d, &o);
+    if (!st) st = explain_run(&d, &o);
     free(cl);
+    jobfile_free(&jf);
     int code = 0;
     if (st) {
         if (d.rank == 0) cli_fail(st);

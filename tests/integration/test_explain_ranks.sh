@@ -24,4 +24,18 @@ for np in 2 3 4 5 8; do
 done
 OMP_NUM_THREADS=2 mpirun -np 2 "$dshap" "${args[@]}" -o "$t/thr2.h5" 2>/dev/null
 check "np=2 x 2 threads" "$t/thr2.h5"
-[ $fail = 0 ] && echo "explain ranks: 6 passed, 0 failed" || { echo "explain ranks: failures"; exit 1; }
+# the same job as a job description; --chunk given on the command line wins
+cat > "$t/job.job" <<JOB
+model = $t/model.h5
+data = $t/val.h5
+background = $t/bg.h5
+n_background = 11
+chunk = 5
+block = 2
+classes = 0,5,59
+store = channel-joint
+output = $t/job.h5
+JOB
+mpirun -np 3 "$dshap" explain --job "$t/job.job" --chunk 3 --no-progress --bind none 2>/dev/null
+check "--job file, np=3" "$t/job.h5"
+[ $fail = 0 ] && echo "explain ranks: 7 passed, 0 failed" || { echo "explain ranks: failures"; exit 1; }
