@@ -191,7 +191,7 @@ static dshap_status check_member(int index, int count) {
 
 dshap_status placement_plan(const char *synthetic, const char *mode, const char *base_list, int index, int count,
                             char *cpuset, size_t cap, char *note, size_t ncap) {
-    bind_mode m;
+    bind_mode m = BIND_AUTO;
     TRY(parse_mode(mode, &m));
     TRY(check_member(index, count));
     hwloc_topology_t t;
