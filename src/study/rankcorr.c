@@ -213,8 +213,9 @@ dshap_status correlate_run(const rc_opts *o) {
         CHECK(dshap_calloc((void **)&norm[i], (size_t)(N * V), sizeof(double), "scores"));
         scores_joint(&s[i], norm[i]);
         for (int64_t n = 0; n < N; n++) stats_minmax(norm[i] + n * V, V);
-        for (int64_t n = 0; n < N; n++)
-            for (int v = 0; v < V; v++) prof[i * V + v] += norm[i][n * V + v] / (double)N;
+        for (int64_t n = 0; n < N; n++) /* sum, then divide: as numpy's mean over axis 0 */
+            for (int v = 0; v < V; v++) prof[i * V + v] += norm[i][n * V + v];
+        for (int v = 0; v < V; v++) prof[i * V + v] /= (double)N;
     }
     for (int a = 0; a < S; a++)
         for (int b = 0; b < S; b++) {
