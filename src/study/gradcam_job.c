@@ -152,6 +152,7 @@ done:
 
 dshap_status gradcam_job_run(const gc_job_opts *o) {
     double t_start = study_now();
+    int tty = isatty(2); /* progress lines only on a terminal */
     dshap_model m = {0};
     dshap_net net = {0};
     inputs_src s = {0};
@@ -216,9 +217,9 @@ dshap_status gradcam_job_run(const gc_job_opts *o) {
             maps_at[l] = r.maps[l] + i0 * nk * nd->T * nd->V;
         }
         CHECK(gradcam_block(&net, &acts, x, n, nodes, o->n_layers, nk, cls, &o->gc, max_bytes, maps_at, r.seconds));
-        if (!o->quiet) fprintf(stderr, "\rgradcam: %lld/%lld samples", (long long)(i0 + n), (long long)N);
+        if (!o->quiet && tty) fprintf(stderr, "\rgradcam: %lld/%lld samples", (long long)(i0 + n), (long long)N);
     }
-    if (!o->quiet) fprintf(stderr, "\n");
+    if (!o->quiet && tty) fprintf(stderr, "\n");
     r.total_s = study_now() - t_start;
     CHECK(write_output(o, &net, nodes, &s, &r));
     if (!o->quiet) {

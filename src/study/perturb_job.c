@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/mem.h"
 #include "core/rng.h"
@@ -265,6 +266,7 @@ done:
 
 dshap_status perturb_job_run(const perturb_job_opts *o) {
     double t_start = study_now();
+    int tty = isatty(2); /* progress lines only on a terminal */
     dshap_model m = {0};
     dshap_net net = {0};
     inputs_src s = {0};
@@ -366,13 +368,13 @@ dshap_status perturb_job_run(const perturb_job_opts *o) {
                 }
                 c->size[(int64_t)r * o->n_k + ki] = n;
                 CHECK(perturb_metric(o->metric, logits, N, K, s.labels, s.group, &c->metric[(int64_t)r * o->n_k + ki]));
-                if (!o->quiet)
+                if (!o->quiet && tty)
                     fprintf(stderr, "\rperturb: %s repeat %d/%d k = %d: %.4f   ", select_name(sk), r + 1, c->R, k,
                             c->metric[(int64_t)r * o->n_k + ki]);
             }
         }
     }
-    if (!o->quiet) fprintf(stderr, "\n");
+    if (!o->quiet && tty) fprintf(stderr, "\n");
     if (o->save_model) {
         /* The model of the first selection at the largest k (first repeat, global sets). */
         int sk = 0;
