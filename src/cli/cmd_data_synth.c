@@ -19,7 +19,7 @@
 
 static const char *help =
     "usage: dshap data synth --layout ntu25|cp29|cp19 --n N [--classes K] [--frames T]\n"
-    "                        [--persons M] [--seed S] -o data.h5\n"
+    "                        [--persons M] [--seed S] [--group-size W] -o data.h5\n"
     "       dshap data synth --layout ntu25 ... --format skeleton --out-dir DIR\n"
     "Skeletons with the layout's bone lengths moved by class-dependent periodic\n"
     "joint rotations (forward kinematics), per-sample variation and 4 mm noise.\n"
@@ -27,15 +27,18 @@ static const char *help =
     "or 2, T = 300 (ntu25) or 150, M = the layout's persons, seed 0.\n"
     "--format skeleton writes one SsssCcccPpppRrrrAaaa.skeleton file per sample\n"
     "(ntu25 only; action = label + 1; odd samples use CRLF line ends), readable by\n"
-    "'dshap data import-ntu'.\n";
+    "'dshap data import-ntu'.\n"
+    "--group-size W adds /group (the subject / infant of each window, for the\n"
+    "infant-level AUC of 'dshap perturb --metric auc-grouped'): sample i belongs to\n"
+    "group K * (i / (K W)) + i mod K, so each group holds W windows of one label.\n";
 
-static dshap_status write_h5(const synth_opts *o, int64_t n, const char *out, const char *source) {
+static dshap_status write_h5(const synth_opts *o, int64_t n, int group_size, const char *out, const char *source) {
     data_writer w;
     float *x = NULL;
-    int32_t y[BATCH], len[BATCH];
+    int32_t y[BATCH], len[BATCH], group[BATCH];
     char *names[BATCH] = {0};
     size_t per = (size_t)o->L->C * o->T * o->L->V * o->M;
-    TRY(data_writer_open(&w, out, o->L->C, o->T, o->L->V, o->M, 0));
+    TRY(data_writer_open(&w, out, o->L->C, o->T, o->L->V, o->M, group_size > 0));
     dshap_status st = DSHAP_OK;
     CHECK(dshap_alloc_floats(&x, per * BATCH, "synthetic batch"));
     for (int i = 0; i < BATCH; i++) CHECK(dshap_alloc((void **)&names[i], 32, "names"));
@@ -45,8 +48,10 @@ static dshap_status write_h5(const synth_opts *o, int64_t n, const char *out, co
             y[j] = synth_sample(o, i0 + j, x + j * per);
             len[j] = o->T;
             synth_name(o, i0 + j, y[j], names[j], 32);
+            if (group_size > 0) /* labels are i mod K: a group = W windows of one label */
+                group[j] = (int32_t)(o->K * ((i0 + j) / ((int64_t)o->K * group_size)) + (i0 + j) % o->K);
         }
-        CHECK(data_writer_append(&w, b, x, y, len, names, NULL));
+        CHECK(data_writer_append(&w, b, x, y, len, names, group_size > 0 ? group : NULL));
     }
     data_attrs a = {.layout = o->L->name, .benchmark = "synth", .split = "all", .source = source};
     st = data_writer_commit(&w, &a);
@@ -94,12 +99,12 @@ int cmd_data_synth(int argc, char **argv) {
         {"layout", required_argument, 0, 'l'}, {"n", required_argument, 0, 'n'},      {"classes", required_argument, 0, 'k'},
         {"frames", required_argument, 0, 't'}, {"persons", required_argument, 0, 'm'}, {"seed", required_argument, 0, 's'},
         {"output", required_argument, 0, 'o'}, {"format", required_argument, 0, 'f'}, {"out-dir", required_argument, 0, 'd'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+        {"group-size", required_argument, 0, 'g'}, {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
     const char *cmd = "data synth", *layout = NULL, *out = NULL, *format = "h5", *dir = NULL;
-    long long n = -1, K = -1, T = -1, M = -1, seed = 0;
+    long long n = -1, K = -1, T = -1, M = -1, seed = 0, group_size = 0;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "l:n:k:t:m:s:o:f:d:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "l:n:k:t:m:s:o:f:d:g:h", opts, NULL)) != -1) {
         switch (c) {
         case 'l': layout = optarg; break;
         case 'n': if (cli_int(cmd, "--n", optarg, 1, 100000000, &n)) return EXIT_USAGE; break;
@@ -110,6 +115,7 @@ int cmd_data_synth(int argc, char **argv) {
         case 'o': out = optarg; break;
         case 'f': format = optarg; break;
         case 'd': dir = optarg; break;
+        case 'g': if (cli_int(cmd, "--group-size", optarg, 1, 100000000, &group_size)) return EXIT_USAGE; break;
         case 'h': fputs(help, stdout); return 0;
         default: return cli_usage_error(cmd, "unknown option");
         }
@@ -127,7 +133,7 @@ int cmd_data_synth(int argc, char **argv) {
     dshap_status st;
     if (!strcmp(format, "h5")) {
         if (!out || dir) return cli_usage_error(cmd, "--format h5 needs -o data.h5 (and no --out-dir)");
-        st = write_h5(&o, n, out, source);
+        st = write_h5(&o, n, (int)group_size, out, source);
         if (!st) printf("synth: %lld %s samples (%d classes, %d frames, %d persons) -> %s\n", n, L->name, o.K, o.T, o.M, out);
     } else if (!strcmp(format, "skeleton")) {
         if (!dir || out) return cli_usage_error(cmd, "--format skeleton needs --out-dir DIR (and no -o)");
