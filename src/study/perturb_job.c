@@ -21,6 +21,10 @@ const char *select_name(select_kind s) {
     return n[s];
 }
 
+static const char *metric_name(metric_kind m) {
+    return m == MET_ACCURACY ? "accuracy" : m == MET_AUC_GROUPED ? "auc-grouped" : "agreement";
+}
+
 static const char *mode_name(perturb_mode m) {
     return m == PM_AMPLIFY ? "amplify" : m == PM_TOWARD_ZERO ? "toward-zero" : "zero-out";
 }
@@ -28,7 +32,7 @@ static const char *mode_name(perturb_mode m) {
 dshap_status perturb_metric(metric_kind m, const float *logits, int64_t N, int K, const int32_t *labels,
                             const int32_t *group, double *out) {
     if (!labels) FAIL(DSHAP_EINVAL, "the metric needs labels (/y) in the data");
-    if (m == MET_ACCURACY) {
+    if (m == MET_ACCURACY || m == MET_AGREEMENT) {
         int64_t ok = 0;
         for (int64_t i = 0; i < N; i++) {
             int best = 0;
@@ -197,7 +201,7 @@ static dshap_status write_curves(const perturb_job_opts *o, const score_set *sc,
     CHECK(h5io_write_attr_str(&f, "/", "mode", mode_name(o->p.mode)));
     CHECK(h5io_write_attr_f64(&f, "/", "thresh", o->p.thresh));
     CHECK(h5io_write_attr_str(&f, "/", "range", o->p.range == PR_ORIGINAL ? "original" : "sequential"));
-    CHECK(h5io_write_attr_str(&f, "/", "metric", o->metric == MET_ACCURACY ? "accuracy" : "auc-grouped"));
+    CHECK(h5io_write_attr_str(&f, "/", "metric", metric_name(o->metric)));
     CHECK(h5io_write_attr_str(&f, "/", "sets", o->per_sample ? "per-sample" : "global"));
     CHECK(h5io_write_attr_int(&f, "/", "seed", (long long)o->seed));
     CHECK(h5io_write_attr_int(&f, "/", "repeats", o->repeats));
@@ -276,6 +280,7 @@ dshap_status perturb_job_run(const perturb_job_opts *o) {
     float *x = NULL, *xb = NULL, *logits = NULL;
     double *mean = NULL, *joint = NULL;
     int *sets = NULL, *sizes = NULL;
+    int32_t *pred0 = NULL;
     int64_t *rows = NULL;
     keyed_row *kr = NULL;
     curve cv[SEL_KINDS] = {{0}};
@@ -289,7 +294,8 @@ dshap_status perturb_job_run(const perturb_job_opts *o) {
     CHECK(scores_load(&sc, o->scores, o->score_class ? o->score_class : "auto", 0));
     if (sc.V != V) CHECK_FAIL(DSHAP_EINVAL, "%s: scores have %d joints, the model %d", o->scores, sc.V, V);
     CHECK(inputs_open(&s, o->data, &m.arch));
-    if (!s.labels) CHECK_FAIL(DSHAP_EINVAL, "%s: has no labels (/y); perturbation curves need them", o->data);
+    if (!s.labels && o->metric != MET_AGREEMENT)
+        CHECK_FAIL(DSHAP_EINVAL, "%s: has no labels (/y); --metric %s needs them", o->data, metric_name(o->metric));
     if (o->metric == MET_AUC_GROUPED && !s.group)
         CHECK_FAIL(DSHAP_EINVAL, "%s: --metric auc-grouped needs /group (the infant of each window)", o->data);
     if (o->per_sample && sc.N != s.N)
@@ -309,7 +315,18 @@ dshap_status perturb_job_run(const perturb_job_opts *o) {
     evaluator ev = {&net, &acts, x, N, F, block, logits};
     double baseline;
     CHECK(forward_rows(&ev, NULL, N, xb));
-    CHECK(perturb_metric(o->metric, logits, N, K, s.labels, s.group, &baseline));
+    const int32_t *truth = s.labels; /* agreement: the unperturbed predictions are the "labels" */
+    if (o->metric == MET_AGREEMENT) {
+        CHECK(dshap_calloc((void **)&pred0, (size_t)N, sizeof *pred0, "predictions"));
+        for (int64_t i = 0; i < N; i++) {
+            int best = 0;
+            for (int k = 1; k < K; k++)
+                if (logits[i * K + k] > logits[i * K + best]) best = k;
+            pred0[i] = best;
+        }
+        truth = pred0;
+    }
+    CHECK(perturb_metric(o->metric, logits, N, K, truth, s.group, &baseline));
     /* Per-sample scores (N, V) and their mean over samples (the global ranking). */
     CHECK(dshap_calloc((void **)&joint, (size_t)(sc.N * V), sizeof *joint, "scores"));
     CHECK(dshap_calloc((void **)&mean, (size_t)V, sizeof *mean, "scores"));
@@ -367,7 +384,7 @@ dshap_status perturb_job_run(const perturb_job_opts *o) {
                     CHECK(eval_per_sample(&ev, &es, &net, &o->p, sets, sizes, kmax, xb, rows, kr));
                 }
                 c->size[(int64_t)r * o->n_k + ki] = n;
-                CHECK(perturb_metric(o->metric, logits, N, K, s.labels, s.group, &c->metric[(int64_t)r * o->n_k + ki]));
+                CHECK(perturb_metric(o->metric, logits, N, K, truth, s.group, &c->metric[(int64_t)r * o->n_k + ki]));
                 if (!o->quiet && tty)
                     fprintf(stderr, "\rperturb: %s repeat %d/%d k = %d: %.4f   ", select_name(sk), r + 1, c->R, k,
                             c->metric[(int64_t)r * o->n_k + ki]);
@@ -396,7 +413,7 @@ dshap_status perturb_job_run(const perturb_job_opts *o) {
     CHECK(write_curves(o, &sc, baseline, cv, study_now() - t_start));
     if (!o->quiet) {
         printf("perturb: %s, %s, thresh %g, %s: baseline %.4f\n", sc.name, mode_name(o->p.mode), o->p.thresh,
-               o->metric == MET_ACCURACY ? "accuracy" : "auc-grouped", baseline);
+               metric_name(o->metric), baseline);
         for (int sk = 0; sk < SEL_KINDS; sk++) {
             if (!o->select[sk]) continue;
             printf("  %-7s", select_name(sk));
@@ -422,6 +439,7 @@ done:
     dshap_free(joint);
     dshap_free(sets);
     dshap_free(sizes);
+    dshap_free(pred0);
     dshap_free(rows);
     dshap_free(kr);
     dshap_free(keep);

@@ -62,12 +62,14 @@ static dshap_status load_part(const char *part, const char *cls, int time, score
     CHECK(h5io_shape(&f, ds, &rank, d));
     int64_t N = d[0];
     if (N < 1) CHECK_FAIL(DSHAP_EINVAL, "%s: '%s' holds no samples (empty score set)", file, ds);
-    int with_class = time ? rank == 4 : rank == 3;
-    int ok = time ? (rank >= 2 && rank <= 4) : (rank == 2 || rank == 3);
-    if (!ok)
+    /* (N, K', T', V) frame stores are accepted everywhere (joint users average
+     * over time); a rank-3 dataset is (N, T', V) for time users, (N, K', V) else. */
+    int with_class = rank == 4 || (!time && rank == 3);
+    if (rank < 2 || rank > 4)
         CHECK_FAIL(DSHAP_EFORMAT, "%s: '%s' has rank %d; expected %s", file, ds, rank,
-                   time ? "(N, V), (N, T', V) or (N, K', T', V)" : "(N, V) or (N, K', V) joint scores");
-    int V = (int)d[rank - 1], T = (time && rank >= 3) ? (int)d[rank - 2] : 1, nk = with_class ? (int)d[1] : 1;
+                   time ? "(N, V), (N, T', V) or (N, K', T', V)" : "(N, V), (N, K', V) or (N, K', T', V) scores");
+    int V = (int)d[rank - 1], T = rank == 4 ? (int)d[2] : (time && rank == 3) ? (int)d[1] : 1;
+    int nk = with_class ? (int)d[1] : 1;
     if (V < 2 || V > 64) CHECK_FAIL(DSHAP_EFORMAT, "%s: '%s' has %d joints in its last axis", file, ds, V);
     int64_t dd[4];
     for (int i = 0; i < rank; i++) dd[i] = d[i];

@@ -21,7 +21,8 @@ typedef struct {
 /* spec: [NAME=]FILE:DATASET[+FILE:DATASET...]. A sum of parts is taken after
  * min-max scaling each part per sample (and frame) to [0, 1], so layers of
  * different scale weigh alike. Shapes accepted:
- *   time = 0: (N, V), or (N, K', V) with a sibling 'classes' (N, K');
+ *   time = 0: (N, V), or (N, K', V) with a sibling 'classes' (N, K'), or a
+ *             frame store (N, K', T', V) (callers average over time);
  *   time = 1: (N, T', V), (N, K', T', V) with 'classes', or (N, V) (T = 1).
  * cls: "auto" (the only column when K' = 1, else the label's), "true" (the
  * column whose class is the sample's label, /labels of the file), or a class

@@ -226,6 +226,15 @@ int main(void) {
         EXPECT(pt[k] == top[k] && pb[k] == bot[k], "per-sample k=%d: %.3f/%.3f vs global %.3f/%.3f", k + 1, pt[k], pb[k],
                top[k], bot[k]);
 
+    /* agreement with the unperturbed predictions: here the labels are those predictions */
+    o = base();
+    o.select[SEL_BOTTOM] = o.select[SEL_RANDOM] = 0;
+    o.metric = MET_AGREEMENT;
+    EXPECT_OK(perturb_job_run(&o));
+    double *ag = read_vec(out_path, "/top/metric", 3);
+    for (int k = 0; k < 3 && ag && top; k++) EXPECT(ag[k] == top[k], "agreement k=%d %.3f vs accuracy %.3f", k + 1, ag[k], top[k]);
+    dshap_free(ag);
+
     /* random: same seed, same curve */
     o = base();
     o.select[SEL_TOP] = o.select[SEL_BOTTOM] = 0;
