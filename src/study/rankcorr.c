@@ -11,7 +11,19 @@
 #include "study/stats.h"
 #include "study/util.h"
 
+/* CP29 joint names (the published perturbation code's list; CP19 is its first 19). */
+static const char *const cp29_names[29] = {
+    "head_top", "nose", "right_ear", "left_ear", "upper_neck", "right_shoulder", "right_elbow", "right_wrist",
+    "thorax", "left_shoulder", "left_elbow", "left_wrist", "pelvis", "right_hip", "right_knee", "right_ankle",
+    "left_hip", "left_knee", "left_ankle", "right_little_finger", "right_index_finger", "left_little_finger",
+    "left_index_finger", "right_heel", "right_little_toe", "right_big_toe", "left_heel", "left_little_toe",
+    "left_big_toe"};
+
 const char *joint_label(int V, int v, char *buf, size_t cap) {
+    if ((V == 29 || V == 19) && v < V) {
+        snprintf(buf, cap, "%s", cp29_names[v]);
+        return buf;
+    }
     const char *names[] = {"ntu25", "cp29", "cp19"};
     for (int i = 0; i < 3; i++) {
         const dshap_layout *L = layout_find(names[i]);
