@@ -96,12 +96,12 @@ static dshap_status expand_env(const where *w, const char *s, char **out) {
     size_t cap = strlen(s) + 1, n = 0;
     char *r = malloc(cap);
     if (!r) FAIL(DSHAP_ENOMEM, "%s: out of memory", w->path);
+    char name[256]; /* outlives the branch: a default points into it */
     for (const char *p = s; *p;) {
         const char *add = p;
         size_t len = 1;
         if (p[0] == '$' && p[1] == '{') {
             const char *close = strchr(p + 2, '}');
-            char name[256];
             size_t nl = close ? (size_t)(close - p - 2) : 0;
             if (!close || nl == 0 || nl >= sizeof name) {
                 free(r);
