@@ -99,6 +99,7 @@ echo "dataset,samples,references,shap_s,shap_s_per_sample,gradcam_tcn_s,gradcam_
 datasets=$(get datasets)
 [ -n "$datasets" ] || die "datasets is empty"
 t_all=$(now)
+machine="$(nproc 2>/dev/null || echo '?') cores, load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?') at the start"
 
 for ds in $datasets; do
   d=$out/$ds
@@ -225,7 +226,7 @@ pert_md() { # k by selection
 {
   echo "# SHAP vs Grad-CAM study"
   echo
-  echo "Job \`$(basename "$job")\`${overrides[*]:+ with ${overrides[*]}}; dshap $("$dshap" --version | awk '{print $2}'); $(date -u +%Y-%m-%d); total $total s."
+  echo "Job \`$(basename "$job")\`${overrides[*]:+ with ${overrides[*]}}; dshap $("$dshap" --version | awk '{print $2}'); $(date -u +%Y-%m-%d); total $total s on $machine (timings on a shared machine vary with its load)."
   echo
   echo "Data: built-in synthetic motion (\`dshap data synth\`) and models with random weights of the"
   echo "published architectures (\`dshap model init\`). Random weights give chance-level accuracy, so"

@@ -85,6 +85,8 @@ int cmd_gradcam(int argc, char **argv) {
         else if (!strcmp(persons, "first")) o.gc.persons = GC_PERSONS_FIRST;
         else return cli_usage_error("gradcam", "--persons expects sum, mean or first, got '%s'", persons);
     }
+    if (study_launch_size() > 1)
+        return cli_usage_error("gradcam", "runs on one rank; started as one of %d MPI ranks (run it without mpirun/srun)", study_launch_size());
     char *cmdline = study_join_args(argc, argv);
     o.command_line = cmdline;
     dshap_status st = gradcam_job_run(&o);

@@ -153,6 +153,8 @@ int cmd_perturb(int argc, char **argv) {
     }
     if (!any) return cli_usage_error("perturb", "--select names no selection");
     if (o.save_model && o.per_sample) return cli_usage_error("perturb", "--save-model needs --sets global");
+    if (study_launch_size() > 1)
+        return cli_usage_error("perturb", "runs on one rank; started as one of %d MPI ranks (run it without mpirun/srun)", study_launch_size());
     char *cmdline = study_join_args(argc, argv);
     o.command_line = cmdline;
     dshap_status st = perturb_job_run(&o);

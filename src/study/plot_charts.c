@@ -144,7 +144,7 @@ dshap_status plot_perturb(const plot_opts *o) {
     int n = 0;
     dshap_status st = DSHAP_OK;
     for (int i = 0; i < o->n_in; i++) CHECK(read_curves(o->in[i], c, &n, 3 * PLOT_MAX_SERIES));
-    double ymin = INFINITY, ymax = -INFINITY;
+    double ymin = INFINITY, ymax = -INFINITY, mmin = INFINITY, mmax = -INFINITY;
     int kmax = 1;
     for (int s = 0; s < n; s++) {
         ymin = fmin(ymin, c[s].baseline);
@@ -152,16 +152,19 @@ dshap_status plot_perturb(const plot_opts *o) {
         for (int i = 0; i < c[s].n; i++) {
             ymin = fmin(ymin, c[s].m[i] - c[s].sd[i]);
             ymax = fmax(ymax, c[s].m[i] + c[s].sd[i]);
+            mmin = fmin(mmin, fmin(c[s].m[i], c[s].baseline));
+            mmax = fmax(mmax, fmax(c[s].m[i], c[s].baseline));
             if (c[s].k[i] > kmax) kmax = c[s].k[i];
         }
     }
     double lo, hi, step;
-    if (ymin >= -1e-9 && ymax <= 1 + 1e-9) { /* accuracy and AUC: the whole [0, 1] */
+    int unit = mmin >= -1e-9 && mmax <= 1 + 1e-9; /* accuracy, AUC, agreement: the whole [0, 1] */
+    if (unit) {
         ymin = 0;
         ymax = 1;
     }
     svg_nice_range(ymin, ymax, &lo, &hi, &step);
-    double W_px = 760, H_px = 440;
+    double W_px = 840, H_px = 440;
     svg g;
     if (svg_open(&g, o->output, W_px, H_px)) CHECK_FAIL(DSHAP_EIO, "%s: cannot create", o->output);
     svg_axes ax = {80, 50, 420, 320, 0.5, kmax + 0.5, lo, hi, 0};
@@ -180,8 +183,14 @@ dshap_status plot_perturb(const plot_opts *o) {
         const char *colr = svg_palette(s);
         if (c[s].band) {
             fprintf(g.f, "<polygon class=\"band\" fill=\"%s\" fill-opacity=\"0.18\" stroke=\"none\" points=\"", colr);
-            for (int i = 0; i < c[s].n; i++) fprintf(g.f, "%.1f,%.1f ", svg_ax_x(&ax, c[s].k[i]), svg_ax_y(&ax, c[s].m[i] + c[s].sd[i]));
-            for (int i = c[s].n - 1; i >= 0; i--) fprintf(g.f, "%.1f,%.1f ", svg_ax_x(&ax, c[s].k[i]), svg_ax_y(&ax, c[s].m[i] - c[s].sd[i]));
+            for (int i = 0; i < c[s].n; i++) {
+                double y = c[s].m[i] + c[s].sd[i];
+                fprintf(g.f, "%.1f,%.1f ", svg_ax_x(&ax, c[s].k[i]), svg_ax_y(&ax, unit ? fmin(y, 1) : y));
+            }
+            for (int i = c[s].n - 1; i >= 0; i--) {
+                double y = c[s].m[i] - c[s].sd[i];
+                fprintf(g.f, "%.1f,%.1f ", svg_ax_x(&ax, c[s].k[i]), svg_ax_y(&ax, unit ? fmax(y, 0) : y));
+            }
             fprintf(g.f, "\"/>\n");
         }
         fprintf(g.f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s points=\"", colr,
@@ -192,7 +201,10 @@ dshap_status plot_perturb(const plot_opts *o) {
             fprintf(g.f, "<circle class=\"point\" cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"><title>%s %s k=%d: %.4f</title></circle>\n",
                     svg_ax_x(&ax, c[s].k[i]), svg_ax_y(&ax, c[s].m[i]), colr, c[s].label, c[s].select, c[s].k[i], c[s].m[i]);
         char lab[200];
-        snprintf(lab, sizeof lab, "%s: %s%s", c[s].label, c[s].select, c[s].band ? " (mean +- sd)" : "");
+        if (!strncmp(c[s].label, c[s].select, strlen(c[s].select))) /* "random (...)": no repeat of the selection */
+            snprintf(lab, sizeof lab, "%s%s", c[s].label, c[s].band ? ", mean \u00b1 sd" : "");
+        else
+            snprintf(lab, sizeof lab, "%s: %s%s", c[s].label, c[s].select, c[s].band ? ", mean \u00b1 sd" : "");
         double ly = 60 + s * 20;
         svg_line(&g, 520, ly - 4, 545, ly - 4, colr, 2, c[s].band ? "3,3" : NULL);
         svg_text(&g, 550, ly, 11, "start", "#000000", lab);

@@ -133,3 +133,13 @@ void csv_field(FILE *f, const char *s) {
     }
     fputc('"', f);
 }
+
+int study_launch_size(void) {
+    /* Not SLURM_NTASKS: a single command inside a many-task allocation is one process. */
+    const char *vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && atoi(v) > 1) return atoi(v);
+    }
+    return 1;
+}

@@ -37,6 +37,10 @@ dshap_status study_copy_file(const char *from, const char *to);
 /* Open an existing HDF5 file for writing. */
 dshap_status study_open_rw(h5file *f, const char *path);
 
+/* Ranks of the MPI job this process was started in (1 outside mpirun/srun),
+ * from the launchers' environment: the study commands run on one rank. */
+int study_launch_size(void);
+
 /* "a b c" of argv, for the command_line attribute (caller frees). */
 char *study_join_args(int argc, char **argv);
 
