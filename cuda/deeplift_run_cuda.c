@@ -1,0 +1,169 @@
+#include "cuda/deeplift_run_cuda.h"
+
+#include <string.h>
+
+#include "core/mem.h"
+#include "cuda/backward_cuda.h"
+#include "cuda/deeplift_cuda.h"
+#include "cuda/phi_cuda.h"
+#include "cuda/plan.h"
+
+/* The same choice as rule_for() in engine/deeplift.c (RULES.md). */
+static rule_kind rule_for(const node *nd, rule_set rules) {
+    if (rules == RULES_GRAD) return RULE_AT_INST;
+    if (rules == RULES_EXACT) return nd->op == OP_ACT || nd->op == OP_SOFTMAX ? RULE_RESCALE : RULE_SHAPLEY;
+    if (nd->shap_module && (nd->op == OP_ACT || nd->op == OP_SOFTMAX)) return RULE_RESCALE;
+    return RULE_AT_REF;
+}
+
+/* Inputs whose multiplier node i's backward writes, in the order it writes them. */
+static int targets(const node *nd, int *t) {
+    if (nd->op == OP_INPUT) return 0;
+    int n = nd->op == OP_CONCAT || nd->op == OP_ADD || nd->op == OP_MUL ? nd->n_in : 1;
+    for (int j = 0; j < n; j++) t[j] = nd->in[j];
+    return n;
+}
+
+void cuda_dl_plan_free(cuda_dl_plan *p) {
+    dshap_free(p->reach);
+    dshap_free(p->acc);
+    dshap_free(p->off);
+    memset(p, 0, sizeof *p);
+}
+
+dshap_status cuda_dl_plan_make(cuda_dl_plan *p, const dshap_net *net) {
+    memset(p, 0, sizeof *p);
+    int nn = p->n_nodes = net->n_nodes;
+    int64_t *start = NULL, *end = NULL, *size = NULL;
+    unsigned char *written = NULL;
+    dshap_status st = DSHAP_OK;
+    CHECK(dshap_calloc((void **)&p->reach, (size_t)nn, 1, "backward plan"));
+    CHECK(dshap_calloc((void **)&p->acc, (size_t)nn * NODE_MAX_IN, 1, "backward plan"));
+    CHECK(dshap_calloc((void **)&p->off, (size_t)nn, sizeof(int64_t), "backward plan"));
+    CHECK(dshap_calloc((void **)&written, (size_t)nn, 1, "backward plan"));
+    CHECK(dshap_calloc((void **)&start, (size_t)nn, sizeof(int64_t), "backward plan"));
+    CHECK(dshap_calloc((void **)&end, (size_t)nn, sizeof(int64_t), "backward plan"));
+    CHECK(dshap_calloc((void **)&size, (size_t)nn, sizeof(int64_t), "backward plan"));
+    /* Steps τ = nn − 1 − i run the nodes backwards; the seed fills the
+     * logits' multiplier before step 0. */
+    for (int i = 0; i < nn; i++) start[i] = -1;
+    p->reach[net->out] = 1;
+    written[net->out] = 1;
+    start[net->out] = 0;
+    for (int i = nn - 1; i >= 0; i--) {
+        if (!p->reach[i]) continue;
+        const node *nd = &net->nodes[i];
+        end[i] = nn - 1 - i;
+        size[i] = plan_round(node_rows(net, nd, 1) * node_size(nd));
+        int t[NODE_MAX_IN], nt = targets(nd, t);
+        for (int j = 0; j < nt; j++) {
+            p->acc[i * NODE_MAX_IN + j] = written[t[j]];
+            if (!written[t[j]]) start[t[j]] = nn - 1 - i;
+            written[t[j]] = 1;
+            p->reach[t[j]] = 1;
+        }
+    }
+    CHECK(plan_intervals(nn, start, end, size, p->off, &p->per_pair));
+done:
+    dshap_free(written);
+    dshap_free(start);
+    dshap_free(end);
+    dshap_free(size);
+    if (st) cuda_dl_plan_free(p);
+    return st;
+}
+
+static shape3 shp(const node *nd) { return (shape3){nd->C, nd->T, nd->V}; }
+
+typedef struct {
+    const cuda_dl_job *job;
+    int p0, P;
+    int *xi_pp, *xr_pp, *xi_ps, *xr_ps;
+    cuda_stream s;
+} dl_batch;
+
+static float *mult(const dl_batch *b, int i) { return b->job->arena + b->job->plan->off[i] * b->P; }
+
+static dshap_status node_backward(const dl_batch *bt, int i, double *phi) {
+    const cuda_dl_job *job = bt->job;
+    const dshap_net *net = job->cn->net;
+    const node *nd = &net->nodes[i];
+    const cuda_params *pr = &job->cn->p[i];
+    const node *in = nd->n_in ? &net->nodes[nd->in[0]] : NULL;
+    const unsigned char *acc = job->plan->acc + (int64_t)i * NODE_MAX_IN;
+    const float *my = mult(bt, i);
+    int B = (int)node_rows(net, nd, bt->P);
+    pair_rows rows = nd->per_person ? (pair_rows){B, bt->xi_pp, bt->xr_pp} : (pair_rows){B, bt->xi_ps, bt->xr_ps};
+    float *mx = nd->op != OP_INPUT && nd->op != OP_CONCAT ? mult(bt, nd->in[0]) : NULL;
+    float *mx1 = nd->op == OP_ADD || nd->op == OP_MUL ? mult(bt, nd->in[1]) : NULL;
+    const cuda_acts *ai = job->inst, *ar = job->ref;
+    cuda_stream s = bt->s;
+    int M = net->arch.num_persons;
+    switch (nd->op) {
+    case OP_INPUT:
+        return accumulate_phi_cuda(phi, my, job->x_inst, job->x_ref, bt->p0, bt->P, job->n_r, job->n_k, nd->branch,
+                                   nd->C, nd->T, nd->V, M, s);
+    case OP_CONV:
+        return conv_backward_cuda(mx, my, pr->w, B, in->C, in->T, in->V, nd->C, nd->T, nd->k, nd->stride, nd->pad,
+                                  nd->groups, acc[0], s);
+    case OP_AFFINE: return affine_backward_cuda(mx, my, pr->scale, B, nd->C, nd->T * nd->V, acc[0], s);
+    case OP_GRAPH: return graph_backward_cuda(mx, my, pr->G, B, nd->K, nd->C, nd->T, nd->V, acc[0], s);
+    case OP_ADD:
+        TRY(broadcast_backward_cuda(mx, my, B, shp(nd), shp(in), acc[0], s));
+        return broadcast_backward_cuda(mx1, my, B, shp(nd), shp(&net->nodes[nd->in[1]]), acc[1], s);
+    case OP_MEAN: return mean_backward_cuda(mx, my, B, shp(in), nd->axes, acc[0], s);
+    case OP_CONCAT: {
+        int c0 = 0;
+        for (int j = 0; j < nd->n_in; j++) {
+            const node *part = &net->nodes[nd->in[j]];
+            TRY(concat_backward_cuda(mult(bt, nd->in[j]), my, B, nd->C, c0, part->C, nd->T * nd->V, acc[j], s));
+            c0 += part->C;
+        }
+        return DSHAP_OK;
+    }
+    case OP_GATHER: return gather_backward_cuda(mx, my, pr->index, B, nd->C, nd->T, in->V, nd->V, acc[0], s);
+    case OP_PERSON_MEAN: return person_mean_backward_cuda(mx, my, bt->P, M, node_size(nd), acc[0], s);
+    case OP_RESHAPE: return copy_backward_cuda(mx, my, (int64_t)B * node_size(nd), acc[0], s);
+    case OP_ACT:
+        return act_deeplift_cuda(mx, my, ai->y[nd->in[0]], ar->y[nd->in[0]], rows, node_size(nd), nd->act,
+                                 rule_for(nd, job->rules), acc[0], s);
+    case OP_SOFTMAX:
+        return softmax_deeplift_cuda(mx, my, ai->y[nd->in[0]], ar->y[nd->in[0]], ai->y[i], ar->y[i], rows, shp(nd),
+                                     nd->axes, rule_for(nd, job->rules), acc[0], s);
+    case OP_MAX:
+        return max_deeplift_cuda(mx, my, ai->y[nd->in[0]], ar->y[nd->in[0]], ai->y[i], ar->y[i], rows, shp(in),
+                                 nd->axes, rule_for(nd, job->rules), acc[0], s);
+    case OP_MUL:
+        return mul_deeplift_cuda(mx, mx1, my, ai->y[nd->in[0]], ar->y[nd->in[0]], ai->y[nd->in[1]], ar->y[nd->in[1]],
+                                 rows, shp(nd), shp(in), shp(&net->nodes[nd->in[1]]), rule_for(nd, job->rules), acc[0],
+                                 acc[1], s);
+    case OP_COUNT: break;
+    }
+    return DSHAP_OK;
+}
+
+dshap_status deeplift_run_cuda(const cuda_dl_job *job, double *phi, cuda_stream s) {
+    const dshap_net *net = job->cn->net;
+    int M = net->arch.num_persons, K = net->arch.num_class;
+    int total = job->n_i * job->n_r * job->n_k;
+    int Pmax = job->max_pairs > 0 ? job->max_pairs : 1;
+    if (Pmax > total) Pmax = total;
+    for (int p0 = 0; p0 < total; p0 += Pmax) {
+        dl_batch bt = {job, p0, total - p0 < Pmax ? total - p0 : Pmax, NULL, NULL, NULL, NULL, s};
+        bt.xi_pp = job->rows;
+        bt.xr_pp = bt.xi_pp + (int64_t)bt.P * M;
+        bt.xi_ps = bt.xr_pp + (int64_t)bt.P * M;
+        bt.xr_ps = bt.xi_ps + bt.P;
+        TRY(pair_rows_cuda(bt.xi_pp, bt.xr_pp, bt.xi_ps, bt.xr_ps, p0, bt.P, job->n_r, job->n_k, M, s));
+        TRY(seed_cuda(mult(&bt, net->out), job->classes, p0, bt.P, job->n_r, job->n_k, K, s));
+        for (int i = net->n_nodes - 1; i >= 0; i--) {
+            if (!job->plan->reach[i]) continue;
+            if (job->trace) {
+                const node *nd = &net->nodes[i];
+                TRY(job->trace(job->trace_ctx, i, p0, mult(&bt, i), node_rows(net, nd, bt.P) * node_size(nd)));
+            }
+            TRY(node_backward(&bt, i, phi));
+        }
+    }
+    return DSHAP_OK;
+}

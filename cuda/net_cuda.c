@@ -1,0 +1,80 @@
+#include "cuda/net_cuda.h"
+
+#include <string.h>
+
+#include "core/mem.h"
+#include "cuda/exec.h"
+
+/* Sizes in bytes of a node's tensors, in the order they are laid out. */
+static void param_sizes(const dshap_net *net, const node *nd, int64_t sz[6]) {
+    memset(sz, 0, sizeof(int64_t) * 6);
+    switch (nd->op) {
+    case OP_CONV: {
+        int cin = net->nodes[nd->in[0]].C;
+        sz[0] = (int64_t)nd->C * (cin / nd->groups) * nd->k * 4;
+        if (nd->b) sz[1] = (int64_t)nd->C * 4;
+        break;
+    }
+    case OP_AFFINE: sz[2] = sz[3] = (int64_t)nd->C * 4; break;
+    case OP_GRAPH: sz[4] = (int64_t)nd->K * net->nodes[nd->in[0]].V * nd->V * 4; break;
+    case OP_GATHER: sz[5] = (int64_t)nd->V * 4; break;
+    default: break;
+    }
+}
+
+static int64_t align256(int64_t b) { return (b + 255) / 256 * 256; }
+
+int64_t cuda_net_bytes(const dshap_net *net) {
+    int64_t total = 0, sz[6];
+    for (int i = 0; i < net->n_nodes; i++) {
+        param_sizes(net, &net->nodes[i], sz);
+        for (int j = 0; j < 6; j++) total += align256(sz[j]);
+    }
+    return total;
+}
+
+int64_t cuda_net_scratch_floats(const dshap_net *net) {
+    int64_t mx = 0;
+    for (int i = 0; i < net->n_nodes; i++) {
+        const node *nd = &net->nodes[i];
+        if (nd->op != OP_CONV) continue;
+        const node *in = &net->nodes[nd->in[0]];
+        int64_t f = conv_scratch_floats(in->C, nd->V, nd->C, nd->T, nd->k, nd->stride, nd->groups);
+        if (f > mx) mx = f;
+    }
+    return mx;
+}
+
+dshap_status cuda_net_upload(cuda_net *cn, const dshap_net *net, cuda_stream s) {
+    memset(cn, 0, sizeof *cn);
+    cn->net = net;
+    cn->bytes = cuda_net_bytes(net);
+    dshap_status st = DSHAP_OK;
+    CHECK(dshap_calloc((void **)&cn->p, (size_t)net->n_nodes, sizeof(cuda_params), "device parameter table"));
+    CHECK(cuda_alloc(&cn->arena, (size_t)cn->bytes, "network parameters"));
+    char *at = cn->arena;
+    for (int i = 0; i < net->n_nodes; i++) {
+        const node *nd = &net->nodes[i];
+        int64_t sz[6];
+        param_sizes(net, nd, sz);
+        const void *src[6] = {nd->w, nd->b, nd->scale, nd->shift, nd->G, nd->index};
+        void *dst[6] = {0};
+        for (int j = 0; j < 6; j++) {
+            if (!sz[j]) continue;
+            dst[j] = at;
+            CHECK(cuda_upload(at, src[j], (size_t)sz[j], s));
+            at += align256(sz[j]);
+        }
+        cn->p[i] = (cuda_params){dst[0], dst[1], dst[2], dst[3], dst[4], dst[5]};
+    }
+    CHECK(cuda_stream_sync(s)); /* the host tensors may be freed after this */
+done:
+    if (st) cuda_net_free(cn);
+    return st;
+}
+
+void cuda_net_free(cuda_net *cn) {
+    cuda_release(cn->arena);
+    dshap_free(cn->p);
+    memset(cn, 0, sizeof *cn);
+}

@@ -1,0 +1,31 @@
+/* The network's parameters on the device: per node, device copies of the
+ * tensors the node list holds on the host (conv weights and bias, folded BN,
+ * the graph's G = A ⊙ E, gather indices), carved out of one allocation. */
+#ifndef DSHAP_NET_CUDA_H
+#define DSHAP_NET_CUDA_H
+
+#include "cuda/device.h"
+#include "engine/net.h"
+
+typedef struct {
+    const float *w, *b;         /* conv (Cout, Cin/groups, k), (Cout) */
+    const float *scale, *shift; /* affine (C) */
+    const float *G;             /* graph (K, V, V) */
+    const int *index;           /* gather (V) */
+} cuda_params;
+
+typedef struct {
+    const dshap_net *net;
+    cuda_params *p; /* (n_nodes), host array of device pointers */
+    void *arena;
+    int64_t bytes;
+} cuda_net;
+
+/* Bytes the upload will take (for the memory check before allocating). */
+int64_t cuda_net_bytes(const dshap_net *net);
+dshap_status cuda_net_upload(cuda_net *cn, const dshap_net *net, cuda_stream s);
+void cuda_net_free(cuda_net *cn);
+/* Largest conv_scratch_floats() over the network's convolutions for a batch. */
+int64_t cuda_net_scratch_floats(const dshap_net *net);
+
+#endif
