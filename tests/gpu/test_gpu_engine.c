@@ -1,0 +1,242 @@
+/* The CUDA engine end to end against the CPU engine (engine.h), on small
+ * random models covering every temporal layer, attention kind and
+ * activation: logits, then φ and Σφ for every rule set and granularity.
+ *
+ * Tolerances (error = max |φ_gpu − φ_cpu| / max |φ_cpu|):
+ *  - FP32: 1e-4 (float32 sums in another order through the network)
+ *  - TF32 (allow_tf32): 1e-3 (10-bit mantissa products in the GEMMs)
+ * or, where larger, four times the CPU engine's own change when its inputs move
+ * by a relative 1e-6 (FP32) or 3e-4 (TF32). The rescale rule divides by
+ * x − r, so where an activation barely differs between instance and
+ * reference a forward's rounding moves φ far more than 1e-4 on ANY
+ * machine; that conditioning is measured and printed, not assumed.
+ * (test_gpu_model checks the backward kernels on identical activations to
+ * ~1e-6 without this allowance.)
+ * Also: repeated runs are bitwise identical; splitting the triples into
+ * sub-batches of other sizes changes nothing beyond FP32 rounding; a unit
+ * that cannot fit the device fails before allocating, naming the largest
+ * chunk that fits. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "cuda/cuda_engine.h"
+#include "engine/deeplift.h"
+#include "gpu_check.h"
+
+#ifdef DSHAP_EMU
+/* the host emulation's reference GEMM is slow: four cases, joint and full
+ * (test_emu_model covers part attention, V3 and Shuffle on the fixtures) */
+#define N_CASES 4
+#define GRAN_STEP 3
+#define N_INST 2
+#define N_REF 2
+#else
+#define N_CASES (sizeof cases / sizeof cases[0])
+#define GRAN_STEP 1
+#define N_INST 3
+#define N_REF 4
+#endif
+
+typedef struct {
+    int tcn, att, act;
+    const char *layout;
+} arch_case;
+
+/* every temporal layer, attention kind and activation at least once */
+static const arch_case cases[] = {
+    {TCN_BASIC, ATT_JA, ACT_RELU, "ntu25"},          {TCN_BOTTLENECK, ATT_FA, ACT_HARDSWISH, "cp29"},
+    {TCN_SEP, ATT_CA, ACT_RELU6, "ntu25"},           {TCN_SG, ATT_STJA, ACT_TANH, "cp19"},
+    {TCN_V3, ATT_PA, ACT_SIGMOID, "ntu25"},          {TCN_SHUFFLE, ATT_FA, ACT_SILU, "ntu25"},
+    {TCN_BASIC, ATT_STJA, ACT_HARDSWISH, "ntu25"},   {TCN_SHUFFLE, ATT_JA, ACT_RELU, "cp29"},
+};
+
+static void small_arch(dshap_arch *a, const arch_case *c, int stride) {
+    char json[1024];
+    int M = strcmp(c->layout, "ntu25") ? 1 : 2;
+    snprintf(json, sizeof json,
+             "{\"act\": \"%s\", \"att_lay\": \"%s\", \"conv_lay\": \"%s\", \"init_lay\": 16, \"expand_ratio\": 1.5,"
+             " \"reduct_ratio\": 2, \"blocks_in\": 1, \"depth_in\": 2, \"stride_in\": %d, \"scale_in\": 1,"
+             " \"temp_win_in\": 3, \"graph_dist_in\": 2, \"blocks_main\": 2, \"depth_main\": 1, \"stride_main\": 1,"
+             " \"scale_main\": 1, \"temp_win_main\": 5, \"graph_dist_main\": 1, \"num_class\": 5,"
+             " \"layout\": \"%s\", \"in_channels\": %d, \"num_frames\": 10, \"num_persons\": %d}",
+             act_name(c->act), att_name(c->att), tcn_name(c->tcn), stride, c->layout,
+             strcmp(c->layout, "ntu25") ? 2 : 3, M);
+    if (arch_from_json(a, json, "test")) {
+        fprintf(stderr, "%s\n", dshap_last_error());
+        exit(1);
+    }
+}
+
+typedef struct {
+    double *phi, *tot;
+} result;
+
+static void attribute(const engine_ops *ops, engine *e, rule_set rules, int n_k, const int *classes,
+                      const granularity *g, int n_i, result *r) {
+    int64_t G = gran_size(g);
+    r->phi = calloc((size_t)(n_i * n_k * G), sizeof(double));
+    r->tot = calloc((size_t)(n_i * n_k), sizeof(double));
+    EXPECT_OK(ops->attribute(e, rules, n_k, classes, g, r->phi, r->tot));
+}
+
+static void free_result(result *r) {
+    free(r->phi);
+    free(r->tot);
+}
+
+static engine *make(const engine_ops *ops, const dshap_net *net, engine_cfg cfg, const float *xi, int n_i,
+                    const float *xr, int n_r, float *li, float *lr) {
+    engine *e = NULL;
+    dshap_status st = ops->create(&e, net, &cfg);
+    EXPECT(st == DSHAP_OK, "%s engine create: %s", ops->name, dshap_last_error());
+    if (st) return NULL;
+    EXPECT_OK(ops->forward_ref(e, xr, n_r, lr));
+    EXPECT_OK(ops->forward_inst(e, xi, n_i, li));
+    return e;
+}
+
+static double compare(const char *label, const result *g, const result *c, int64_t n, int64_t nt, double tol) {
+    int64_t w;
+    double e = rel_to_max_d(g->phi, c->phi, n, &w), et = rel_to_max_d(g->tot, c->tot, nt, NULL);
+    EXPECT(e <= tol && et <= tol, "%s: phi error %.3g at %lld (gpu %.9g, cpu %.9g), totals error %.3g (tol %.2g)",
+           label, e, (long long)w, g->phi[w], c->phi[w], et, tol);
+    return fmax(e, et);
+}
+
+/* Change of the CPU's own result under an input perturbation. */
+static double sensitivity(const result *p, const result *c, int64_t n, int64_t nt) {
+    return fmax(rel_to_max_d(p->phi, c->phi, n, NULL), rel_to_max_d(p->tot, c->tot, nt, NULL));
+}
+
+static float *perturbed(const float *x, int64_t n, double eps, uint64_t seed) {
+    float *y = malloc(sizeof(float) * (size_t)n);
+    fill_normal(y, n, seed);
+    for (int64_t i = 0; i < n; i++) y[i] = x[i] * (float)(1 + eps * (y[i] > 0 ? 1 : -1));
+    return y;
+}
+
+static void check_case(const arch_case *c, int idx) {
+    dshap_arch arch;
+    small_arch(&arch, c, 1 + idx % 2);
+    dshap_model m = {0};
+    m.arch = arch;
+    dshap_net net;
+    EXPECT_OK(net_init_random(&net, &m, 500 + idx));
+    const dshap_arch *a = &net.arch;
+    int n_i = N_INST, n_r = N_REF, n_k = 2, K = a->num_class;
+    int64_t F = (int64_t)ARCH_BRANCHES * 2 * a->in_channels * a->num_frames * a->layout->V * a->num_persons;
+    float *xi = malloc(sizeof(float) * (size_t)(n_i * F)), *xr = malloc(sizeof(float) * (size_t)(n_r * F));
+    fill_normal(xi, n_i * F, 900 + idx);
+    fill_normal(xr, n_r * F, 950 + idx);
+    int classes[6] = {0, 4, 1, 3, 2, 2};
+    float *lci = malloc(sizeof(float) * n_i * K), *lcr = malloc(sizeof(float) * n_r * K);
+    float *lgi = malloc(sizeof(float) * n_i * K), *lgr = malloc(sizeof(float) * n_r * K);
+    char label[256];
+    snprintf(label, sizeof label, "%s/%s/%s/%s", tcn_name(c->tcn), att_name(c->att), act_name(c->act), c->layout);
+    engine_cfg cfg = {n_i, n_r, n_k, 0.25, 0, 0};
+    engine *ec = make(&cpu_engine_ops, &net, cfg, xi, n_i, xr, n_r, lci, lcr);
+    float *pi32 = perturbed(xi, n_i * F, 1e-6, 1), *pr32 = perturbed(xr, n_r * F, 1e-6, 2);
+    float *pitf = perturbed(xi, n_i * F, 3e-4, 3), *prtf = perturbed(xr, n_r * F, 3e-4, 4);
+    engine *ep32 = make(&cpu_engine_ops, &net, cfg, pi32, n_i, pr32, n_r, lgi, lgr);
+    engine *eptf = make(&cpu_engine_ops, &net, cfg, pitf, n_i, prtf, n_r, lgi, lgr);
+    engine *eg = make(&cuda_engine_ops, &net, cfg, xi, n_i, xr, n_r, lgi, lgr);
+    cfg.allow_tf32 = 1;
+    engine *et = make(&cuda_engine_ops, &net, cfg, xi, n_i, xr, n_r, lgi, lgr);
+    cfg.allow_tf32 = 0;
+    /* sub-batches of a few triples: a budget of about 5 */
+    int64_t fixed, per_pair;
+    EXPECT_OK(cuda_engine_estimate(&net, &cfg, &fixed, &per_pair));
+    cfg.memory_gib = 5.5 * per_pair / 1073741824.0;
+    engine *es = make(&cuda_engine_ops, &net, cfg, xi, n_i, xr, n_r, lgi, lgr);
+    if (!ec || !eg || !et || !es || !ep32 || !eptf) goto done;
+    EXPECT(cuda_engine_pairs(es) == 5, "%s: sub-batch of %d triples, expected 5", label, cuda_engine_pairs(es));
+    {
+        int64_t w;
+        /* logits of the last forward (instances) on each side */
+        EXPECT_OK(cuda_engine_ops.forward_inst(eg, xi, n_i, lgi));
+        double el = rel_to_max(lgi, lci, n_i * K, &w);
+        EXPECT(el <= 1e-5, "%s: logits differ by %.3g", label, el);
+    }
+    double worst = 0, worst_tf = 0, cond = 0, cond_tf = 0;
+    const char *rnames[] = {"exact", "shap", "grad"};
+    for (int rs = 0; rs < 3; rs++) {
+        granularity gs[4] = {
+            {STORE_JOINT, 0, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons},
+            {STORE_CHANNEL_JOINT, 1, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons},
+            {STORE_FRAME, 0, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons},
+            {STORE_FULL, 1, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons},
+        };
+        for (int gi = 0; gi < 4; gi += GRAN_STEP) {
+            int64_t n = n_i * n_k * gran_size(&gs[gi]), nt = n_i * n_k;
+            result rc, rg, rp32, rptf;
+            attribute(&cpu_engine_ops, ec, (rule_set)rs, n_k, classes, &gs[gi], n_i, &rc);
+            attribute(&cuda_engine_ops, eg, (rule_set)rs, n_k, classes, &gs[gi], n_i, &rg);
+            attribute(&cpu_engine_ops, ep32, (rule_set)rs, n_k, classes, &gs[gi], n_i, &rp32);
+            attribute(&cpu_engine_ops, eptf, (rule_set)rs, n_k, classes, &gs[gi], n_i, &rptf);
+            double s32 = sensitivity(&rp32, &rc, n, nt), stf = sensitivity(&rptf, &rc, n, nt);
+            double tol32 = fmax(1e-4, 4 * s32), toltf = fmax(1e-3, 4 * stf);
+            cond = fmax(cond, s32), cond_tf = fmax(cond_tf, stf);
+            free_result(&rp32), free_result(&rptf);
+            char l2[320];
+            snprintf(l2, sizeof l2, "%s %s %s", label, rnames[rs], gran_name(gs[gi].kind));
+            worst = fmax(worst, compare(l2, &rg, &rc, n, nt, tol32));
+            if (gi == 3) { /* full: TF32, sub-batches, repeatability */
+                result rt, rs5, rg2;
+                attribute(&cuda_engine_ops, et, (rule_set)rs, n_k, classes, &gs[gi], n_i, &rt);
+                snprintf(l2, sizeof l2, "%s %s full TF32", label, rnames[rs]);
+                worst_tf = fmax(worst_tf, compare(l2, &rt, &rc, n, nt, toltf));
+                attribute(&cuda_engine_ops, es, (rule_set)rs, n_k, classes, &gs[gi], n_i, &rs5);
+                snprintf(l2, sizeof l2, "%s %s full, sub-batches of 5", label, rnames[rs]);
+                worst = fmax(worst, compare(l2, &rs5, &rc, n, nt, tol32));
+                attribute(&cuda_engine_ops, eg, (rule_set)rs, n_k, classes, &gs[gi], n_i, &rg2);
+                EXPECT(!memcmp(rg.phi, rg2.phi, sizeof(double) * (size_t)n) &&
+                           !memcmp(rg.tot, rg2.tot, sizeof(double) * (size_t)nt),
+                       "%s %s: two runs differ (not deterministic)", label, rnames[rs]);
+                free_result(&rt), free_result(&rs5), free_result(&rg2);
+            }
+            free_result(&rc), free_result(&rg);
+        }
+    }
+    printf("  %-36s FP32 %.2e (cpu itself %.1e)  TF32 %.2e (cpu itself %.1e)\n", label, worst, cond, worst_tf,
+           cond_tf);
+done:
+    if (ec) cpu_engine_ops.destroy(ec);
+    if (eg) cuda_engine_ops.destroy(eg);
+    if (et) cuda_engine_ops.destroy(et);
+    if (es) cuda_engine_ops.destroy(es);
+    if (ep32) cpu_engine_ops.destroy(ep32);
+    if (eptf) cpu_engine_ops.destroy(eptf);
+    free(pi32), free(pr32), free(pitf), free(prtf);
+    free(xi), free(xr), free(lci), free(lcr), free(lgi), free(lgr);
+    net_free(&net);
+    model_free(&m);
+}
+
+/* A chunk far beyond the device: a clear failure before any allocation. */
+static void check_too_big(void) {
+    dshap_arch arch;
+    small_arch(&arch, &cases[0], 1);
+    dshap_model m = {0};
+    m.arch = arch;
+    dshap_net net;
+    EXPECT_OK(net_init_random(&net, &m, 77));
+    engine_cfg cfg = {4, 1 << 22, 5, 0, 0, 0};
+    engine *e = NULL;
+    dshap_status st = cuda_engine_ops.create(&e, &net, &cfg);
+    EXPECT(st == DSHAP_ENOMEM, "a chunk of 4M references must not fit (got %s)", dshap_status_name(st));
+    EXPECT(strstr(dshap_last_error(), "--chunk") != NULL, "message names the chunk that fits: %s",
+           dshap_last_error());
+    printf("  too big: %s\n", dshap_last_error());
+    if (!st) cuda_engine_ops.destroy(e);
+    net_free(&net);
+    model_free(&m);
+}
+
+int main(void) {
+    gpu_require("test_gpu_engine");
+    for (size_t i = 0; i < N_CASES; i++) check_case(&cases[i], (int)i);
+    check_too_big();
+    return tl_finish("test_gpu_engine");
+}

@@ -1,0 +1,390 @@
+/* Whole models node by node, GPU against CPU, on every forward fixture
+ * (the *.model.h5 of tests/fixtures/forward, both published architectures and six
+ * random ones): the forward output of every node, then the DeepLIFT
+ * multiplier of every node in each rule set (exact, shap, grad) with both
+ * sides reading the same (CPU) activations, then the engines' attributions.
+ * The first disagreeing node is named.
+ *
+ * Error per node: max |gpu − cpu| / max(max |cpu|, 1e-6) over the node's
+ * whole tensor; tolerance 1e-4 (FP32 sums in another order, compounded
+ * through the network's depth). Attributions: max |Δφ| / max |φ| ≤ 1e-4,
+ * or four times the CPU's own sensitivity where that is larger (check_engines). */
+#include <dirent.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "cpu/backward_cpu.h"
+#include "cpu/deeplift_cpu.h"
+#include "cuda/cuda_engine.h"
+#include "cuda/deeplift_run_cuda.h"
+#include "cuda/exec.h"
+#include "engine/deeplift.h"
+#include "gpu_check.h"
+#include "io/h5io.h"
+
+#define TOL 1e-4
+
+#ifdef DSHAP_EMU
+#define MAX_BACKWARD_GFLOP 0.5 /* the host emulation's reference GEMM is slow */
+#else
+#define MAX_BACKWARD_GFLOP 1e9
+#endif
+
+static cuda_stream S;
+
+static double node_err(const float *g, const float *c, int64_t n, int64_t *where) {
+    double mx = 0, worst = 0;
+    *where = 0;
+    for (int64_t i = 0; i < n; i++) mx = fmax(mx, fabs(c[i]));
+    for (int64_t i = 0; i < n; i++) {
+        double d = fabs((double)g[i] - c[i]);
+        if (!isfinite(g[i])) d = INFINITY;
+        if (d > worst) {
+            worst = d;
+            *where = i;
+        }
+    }
+    return worst / fmax(mx, 1e-6);
+}
+
+static int64_t sample_floats(const dshap_arch *a) {
+    return (int64_t)ARCH_BRANCHES * 2 * a->in_channels * a->num_frames * a->layout->V * a->num_persons;
+}
+
+/* ---------------- forward ---------------- */
+
+static void check_forward(const char *name, const dshap_net *net, const cuda_net *cn, const float *x, int64_t N) {
+    net_acts ca;
+    EXPECT_OK(acts_alloc(&ca, net, N, NULL));
+    EXPECT_OK(net_forward_cpu(net, &ca, x, N));
+    cuda_fwd_plan fp;
+    cuda_acts ga;
+    EXPECT_OK(cuda_fwd_plan_make(&fp, net, NULL));
+    EXPECT_OK(cuda_acts_alloc(&ga, net, &fp, N));
+    float *dx = gpu_floats(x, N * sample_floats(&net->arch)), *work = NULL;
+    EXPECT(fp.work_per_sample == 0, "%s: keep-all plan uses a work arena", name);
+    EXPECT_OK(net_forward_cuda(cn, &fp, &ga, work, dx, N, S));
+    int bad = -1;
+    double worst = 0;
+    for (int i = 0; i < net->n_nodes && bad < 0; i++) {
+        const node *nd = &net->nodes[i];
+        int64_t n = node_rows(net, nd, N) * node_size(nd), w;
+        float *g = host_floats(ga.y[i], n);
+        double e = node_err(g, ca.y[i], n, &w);
+        if (e > TOL) {
+            bad = i;
+            EXPECT(0, "%s: forward: first disagreeing node %d %s (%s): error %.3g at %lld (gpu %.9g, cpu %.9g)", name, i,
+                   nd->name, op_name(nd->op), e, (long long)w, g[w], ca.y[i][w]);
+        }
+        if (e > worst) worst = e;
+        free(g);
+    }
+    printf("  %-40s forward  %3d nodes  worst %.2e\n", name, net->n_nodes, worst);
+    gpu_free(dx);
+    cuda_acts_free(&ga);
+    cuda_fwd_plan_free(&fp);
+    acts_free(&ca);
+}
+
+/* ---------------- backward, node by node ---------------- */
+
+/* rule_for() of engine/deeplift.c */
+static rule_kind rule_for(const node *nd, rule_set rules) {
+    if (rules == RULES_GRAD) return RULE_AT_INST;
+    if (rules == RULES_EXACT) return nd->op == OP_ACT || nd->op == OP_SOFTMAX ? RULE_RESCALE : RULE_SHAPLEY;
+    if (nd->shap_module && (nd->op == OP_ACT || nd->op == OP_SOFTMAX)) return RULE_RESCALE;
+    return RULE_AT_REF;
+}
+
+static shape3 shp(const node *nd) { return (shape3){nd->C, nd->T, nd->V}; }
+
+/* The CPU multipliers of every node for all P triples in one batch, with the
+ * CPU kernels in engine/deeplift.c's order; saved[i] is node i's multiplier
+ * as its own backward starts. */
+static void cpu_multipliers(const dshap_net *net, rule_set rules, const net_acts *ai, const net_acts *ar, int n_r,
+                            int n_k, int P, const int *classes, float **saved) {
+    int M = net->arch.num_persons, K = net->arch.num_class, nn = net->n_nodes;
+    float **m = calloc((size_t)nn, sizeof(float *));
+    int *xi_pp = malloc(sizeof(int) * P * M), *xr_pp = malloc(sizeof(int) * P * M);
+    int *xi_ps = malloc(sizeof(int) * P), *xr_ps = malloc(sizeof(int) * P);
+    for (int p = 0; p < P; p++) {
+        int r = (p / n_k) % n_r, i = p / (n_k * n_r);
+        xi_ps[p] = i, xr_ps[p] = r;
+        for (int mm = 0; mm < M; mm++) xi_pp[p * M + mm] = i * M + mm, xr_pp[p * M + mm] = r * M + mm;
+    }
+#define TOUCH(j) \
+    (m[j] ? m[j] : (m[j] = calloc((size_t)(node_rows(net, &net->nodes[j], P) * node_size(&net->nodes[j])), 4)))
+    TOUCH(net->out);
+    for (int p = 0; p < P; p++) m[net->out][p * K + classes[(p / (n_k * n_r)) * n_k + p % n_k]] = 1;
+    for (int i = nn - 1; i >= 0; i--) {
+        if (!m[i]) continue;
+        const node *nd = &net->nodes[i];
+        int64_t n = node_rows(net, nd, P) * node_size(nd);
+        saved[i] = malloc(sizeof(float) * (size_t)n);
+        memcpy(saved[i], m[i], sizeof(float) * (size_t)n);
+        const node *in = nd->n_in ? &net->nodes[nd->in[0]] : NULL;
+        int B = (int)node_rows(net, nd, P);
+        pair_rows rows = nd->per_person ? (pair_rows){B, xi_pp, xr_pp} : (pair_rows){B, xi_ps, xr_ps};
+        float *my = m[i], *mx = NULL, *mx1 = NULL;
+        if (nd->op != OP_INPUT && nd->op != OP_CONCAT) mx = TOUCH(nd->in[0]);
+        if (nd->op == OP_ADD || nd->op == OP_MUL) mx1 = TOUCH(nd->in[1]);
+        rule_kind rk = rule_for(nd, rules);
+        switch (nd->op) {
+        case OP_INPUT: break;
+        case OP_CONV:
+            conv_backward_cpu(mx, my, nd->w, B, in->C, in->T, in->V, nd->C, nd->T, nd->k, nd->stride, nd->pad,
+                              nd->groups);
+            break;
+        case OP_AFFINE: affine_backward_cpu(mx, my, nd->scale, B, nd->C, nd->T * nd->V); break;
+        case OP_GRAPH: graph_backward_cpu(mx, my, nd->G, B, nd->K, nd->C, nd->T, nd->V); break;
+        case OP_ADD:
+            broadcast_backward_cpu(mx, my, B, shp(nd), shp(in));
+            broadcast_backward_cpu(mx1, my, B, shp(nd), shp(&net->nodes[nd->in[1]]));
+            break;
+        case OP_MEAN: mean_backward_cpu(mx, my, B, shp(in), nd->axes); break;
+        case OP_CONCAT:
+            for (int j = 0, c0 = 0; j < nd->n_in; c0 += net->nodes[nd->in[j]].C, j++)
+                concat_backward_cpu(TOUCH(nd->in[j]), my, B, nd->C, c0, net->nodes[nd->in[j]].C, nd->T * nd->V);
+            break;
+        case OP_GATHER: gather_backward_cpu(mx, my, nd->index, B, nd->C, nd->T, in->V, nd->V); break;
+        case OP_PERSON_MEAN: person_mean_backward_cpu(mx, my, P, M, node_size(nd)); break;
+        case OP_RESHAPE: copy_backward_cpu(mx, my, (int64_t)B * node_size(nd)); break;
+        case OP_ACT: act_deeplift_cpu(mx, my, ai->y[nd->in[0]], ar->y[nd->in[0]], rows, node_size(nd), nd->act, rk); break;
+        case OP_SOFTMAX:
+            softmax_deeplift_cpu(mx, my, ai->y[nd->in[0]], ar->y[nd->in[0]], ai->y[i], ar->y[i], rows, shp(nd),
+                                 nd->axes, rk);
+            break;
+        case OP_MAX:
+            max_deeplift_cpu(mx, my, ai->y[nd->in[0]], ar->y[nd->in[0]], ai->y[i], ar->y[i], rows, shp(in), nd->axes,
+                             rk);
+            break;
+        case OP_MUL:
+            mul_deeplift_cpu(mx, mx1, my, ai->y[nd->in[0]], ar->y[nd->in[0]], ai->y[nd->in[1]], ar->y[nd->in[1]], rows,
+                             shp(nd), shp(in), shp(&net->nodes[nd->in[1]]), rk);
+            break;
+        case OP_COUNT: break;
+        }
+        free(m[i]);
+        m[i] = NULL;
+    }
+#undef TOUCH
+    free(m), free(xi_pp), free(xr_pp), free(xi_ps), free(xr_ps);
+}
+
+typedef struct {
+    const dshap_net *net;
+    const char *name;
+    const char *rules;
+    float **saved;
+    int bad, compared;
+    double worst;
+} trace_ctx;
+
+static dshap_status trace(void *vctx, int i, int p0, const float *m, int64_t n) {
+    trace_ctx *t = vctx;
+    if (t->bad >= 0) return DSHAP_OK;
+    const node *nd = &t->net->nodes[i];
+    if (!t->saved[i]) {
+        EXPECT(0, "%s/%s: GPU reaches node %d %s, the CPU does not", t->name, t->rules, i, nd->name);
+        t->bad = i;
+        return DSHAP_OK;
+    }
+    float *g = host_floats(m, n);
+    int64_t w;
+    double e = node_err(g, t->saved[i], n, &w);
+    t->compared++;
+    if (e > t->worst) t->worst = e;
+    if (e > TOL) {
+        t->bad = i;
+        EXPECT(0, "%s/%s: backward: first disagreeing node %d %s (%s): multiplier error %.3g at %lld (gpu %.9g, cpu "
+                  "%.9g)",
+               t->name, t->rules, i, nd->name, op_name(nd->op), e, (long long)w, g[w], t->saved[i][w]);
+    }
+    free(g);
+    return DSHAP_OK;
+}
+
+static void check_backward(const char *name, const dshap_net *net, const cuda_net *cn, const float *x, int64_t N) {
+    int n_i = 1, n_r = 1, n_k = 2, K = net->arch.num_class;
+    if (N < 2) return;
+    int64_t F = sample_floats(&net->arch);
+    const float *xi = x, *xr = x + F; /* sample 0 explained against sample 1 */
+    int P = n_i * n_r * n_k, classes[2] = {0, K - 1};
+    net_acts cai, car;
+    EXPECT_OK(acts_alloc(&cai, net, n_i, NULL));
+    EXPECT_OK(acts_alloc(&car, net, n_r, NULL));
+    EXPECT_OK(net_forward_cpu(net, &cai, xi, n_i));
+    EXPECT_OK(net_forward_cpu(net, &car, xr, n_r));
+    cuda_fwd_plan fp;
+    cuda_dl_plan bp;
+    cuda_acts gai, gar;
+    EXPECT_OK(cuda_fwd_plan_make(&fp, net, NULL));
+    EXPECT_OK(cuda_dl_plan_make(&bp, net));
+    EXPECT_OK(cuda_acts_alloc(&gai, net, &fp, n_i));
+    EXPECT_OK(cuda_acts_alloc(&gar, net, &fp, n_r));
+    float *dxi = gpu_floats(xi, F), *dxr = gpu_floats(xr, F);
+    EXPECT_OK(net_forward_cuda(cn, &fp, &gai, NULL, dxi, n_i, S));
+    EXPECT_OK(net_forward_cuda(cn, &fp, &gar, NULL, dxr, n_r, S));
+    /* The backward reads the CPU's activations: the rescale ratio
+     * (g(x) − g(r))/(x − r) turns rounding differences of a forward into
+     * large multiplier differences where x ≈ r, so the forward is checked
+     * above and the backward kernels here on identical inputs. */
+    for (int i = 0; i < net->n_nodes; i++)
+        if (fp.owner[i] == i) {
+            const node *nd = &net->nodes[i];
+            EXPECT_OK(cuda_upload(gai.y[i], cai.y[i], sizeof(float) * (size_t)(node_rows(net, nd, n_i) * node_size(nd)), S));
+            EXPECT_OK(cuda_upload(gar.y[i], car.y[i], sizeof(float) * (size_t)(node_rows(net, nd, n_r) * node_size(nd)), S));
+        }
+    float *arena = gpu_floats(NULL, bp.per_pair * P);
+    int *zeros = calloc((size_t)(cuda_dl_rows_per_pair(net) * P), sizeof(int));
+    int *rows = gpu_ints(zeros, cuda_dl_rows_per_pair(net) * P);
+    int *dcls = gpu_ints(classes, n_i * n_k);
+    double *phi;
+    EXPECT_OK(cuda_alloc((void **)&phi, sizeof(double) * (size_t)(n_i * n_k * F), "phi"));
+    const char *names[] = {"exact", "shap", "grad"};
+    for (int rs = 0; rs < 3; rs++) {
+        float **saved = calloc((size_t)net->n_nodes, sizeof(float *));
+        cpu_multipliers(net, (rule_set)rs, &cai, &car, n_r, n_k, P, classes, saved);
+        trace_ctx t = {net, name, names[rs], saved, -1, 0, 0};
+        EXPECT_OK(cuda_zero(phi, sizeof(double) * (size_t)(n_i * n_k * F), S));
+        cuda_dl_job job = {cn, &bp, (rule_set)rs, &gai, dxi, n_i, &gar, dxr, n_r, n_k, dcls, P, arena, rows, trace, &t};
+        EXPECT_OK(deeplift_run_cuda(&job, phi, S));
+        EXPECT_OK(cuda_stream_sync(S));
+        printf("  %-40s backward %-5s %3d multipliers  worst %.2e\n", name, names[rs], t.compared, t.worst);
+        for (int i = 0; i < net->n_nodes; i++) free(saved[i]);
+        free(saved);
+    }
+    free(zeros);
+    cuda_release(phi);
+    gpu_free(arena), gpu_free(rows), gpu_free(dcls), gpu_free(dxi), gpu_free(dxr);
+    cuda_acts_free(&gai), cuda_acts_free(&gar), acts_free(&cai), acts_free(&car);
+    cuda_fwd_plan_free(&fp), cuda_dl_plan_free(&bp);
+}
+
+/* ---------------- attributions through the engines ---------------- */
+
+/* φ of one instance against the other samples through an engine. */
+static void engine_phi(const engine_ops *ops, const dshap_net *net, const float *x, int64_t N, int n_k,
+                       const int *classes, const granularity *g, double *phi, double *tot) {
+    int64_t F = sample_floats(&net->arch);
+    engine_cfg cfg = {1, (int)N - 1, n_k, 0.05, 0, 0};
+    float *logits = malloc(sizeof(float) * (size_t)N * net->arch.num_class);
+    engine *e = NULL;
+    EXPECT_OK(ops->create(&e, net, &cfg));
+    if (e) {
+        EXPECT_OK(ops->forward_ref(e, x + F, (int)N - 1, logits));
+        EXPECT_OK(ops->forward_inst(e, x, 1, logits));
+        EXPECT_OK(ops->attribute(e, RULES_EXACT, n_k, classes, g, phi, tot));
+        ops->destroy(e);
+    }
+    free(logits);
+}
+
+/* Tolerance: 1e-4, or four times the CPU's own change under a relative 1e-6
+ * input perturbation where the rescale rule makes φ that sensitive (see
+ * test_gpu_engine.c). */
+static void check_engines(const char *name, const dshap_net *net, const float *x, int64_t N) {
+    if (N < 2) return;
+    const dshap_arch *a = &net->arch;
+    int64_t F = sample_floats(a);
+    int n_k = a->num_class < 3 ? a->num_class : 3, classes[3] = {0, 1 % a->num_class, a->num_class - 1};
+    granularity g = {STORE_JOINT, 0, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons};
+    int64_t G = gran_size(&g);
+    double *pc = calloc((size_t)(n_k * G), sizeof(double)), *pg = calloc((size_t)(n_k * G), sizeof(double));
+    double *pp = calloc((size_t)(n_k * G), sizeof(double)), tc[3], tg[3], tp[3];
+    float *xp = malloc(sizeof(float) * (size_t)(N * F));
+    fill_normal(xp, N * F, 4242);
+    for (int64_t i = 0; i < N * F; i++) xp[i] = x[i] * (float)(1 + 1e-6 * (xp[i] > 0 ? 1 : -1));
+    engine_phi(&cpu_engine_ops, net, x, N, n_k, classes, &g, pc, tc);
+    engine_phi(&cpu_engine_ops, net, xp, N, n_k, classes, &g, pp, tp);
+    engine_phi(&cuda_engine_ops, net, x, N, n_k, classes, &g, pg, tg);
+    int64_t w;
+    double cond = fmax(rel_to_max_d(pp, pc, n_k * G, NULL), rel_to_max_d(tp, tc, n_k, NULL));
+    double tol = fmax(TOL, 4 * cond);
+    double e = rel_to_max_d(pg, pc, n_k * G, &w), et = rel_to_max_d(tg, tc, n_k, NULL);
+    EXPECT(e <= tol && et <= tol, "%s: engine attributions differ: phi %.3g (at %lld), totals %.3g (tol %.2g)", name, e,
+           (long long)w, et, tol);
+    printf("  %-40s engines  joint phi %.2e  totals %.2e  (cpu itself %.1e)\n", name, e, et, cond);
+    free(pc), free(pg), free(pp), free(xp);
+}
+
+static void check_fixture(const char *dir, const char *name) {
+    char fx[1024], mp[1024];
+    snprintf(fx, sizeof fx, "%s/%s.h5", dir, name);
+    snprintf(mp, sizeof mp, "%s/%s.model.h5", dir, name);
+    dshap_model m;
+    dshap_net net;
+    dshap_status st = model_load(&m, mp);
+    if (!st) st = net_build(&net, &m);
+    EXPECT(st == DSHAP_OK, "%s: %s", name, dshap_last_error());
+    if (st) return;
+    h5file f;
+    EXPECT_OK(h5io_open_any(&f, fx));
+    const dshap_arch *a = &m.arch;
+    int64_t dx[6] = {-1, ARCH_BRANCHES, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons};
+    float *x = NULL;
+    EXPECT_OK(h5io_read_f32(&f, "/x", 6, dx, &x));
+    h5io_close(&f);
+    int64_t N = dx[0];
+    cuda_net cn;
+    EXPECT_OK(cuda_net_upload(&cn, &net, S));
+    check_forward(name, &net, &cn, x, N);
+    if (net_flops(&net) * 4 * 1e-9 <= MAX_BACKWARD_GFLOP) {
+        check_backward(name, &net, &cn, x, N);
+        check_engines(name, &net, x, N);
+    } else {
+        printf("  %-40s backward and engines left to the GPU build (emulation too slow)\n", name);
+    }
+    cuda_net_free(&cn);
+    dshap_free(x);
+    net_free(&net);
+    model_free(&m);
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+int main(int argc, char **argv) {
+    gpu_require("test_gpu_model");
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_gpu_model FIXTURES_DIR\n");
+        return 2;
+    }
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/forward", argv[1]);
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "cannot open %s\n", dir);
+        return 1;
+    }
+    char *names[64];
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 64) {
+        const char *suf = strstr(e->d_name, ".model.h5");
+        if (suf && suf[9] == '\0') names[n++] = strndup(e->d_name, (size_t)(suf - e->d_name));
+    }
+    closedir(d);
+    qsort(names, (size_t)n, sizeof(char *), cmp_str);
+    EXPECT(n >= 8, "expected the 8 forward fixtures, found %d", n);
+    int64_t scratch = 0;
+    for (int i = 0; i < n; i++) {
+        char mp[1200];
+        snprintf(mp, sizeof mp, "%s/%s.model.h5", dir, names[i]);
+        dshap_model m;
+        dshap_net net;
+        if (model_load(&m, mp) || net_build(&net, &m)) continue;
+        int64_t s = cuda_net_scratch_floats(&net);
+        if (s > scratch) scratch = s;
+        net_free(&net);
+        model_free(&m);
+    }
+    S = gpu_stream(0, scratch);
+    for (int i = 0; i < n; i++) {
+        check_fixture(dir, names[i]);
+        free(names[i]);
+    }
+    gpu_stream_done();
+    return tl_finish("test_gpu_model");
+}
