@@ -111,7 +111,14 @@ for ds in $datasets; do
   [ "$nexp" -le "$neval" ] || die "${ds}_explain ($nexp) must not exceed ${ds}_eval ($neval): the explained samples are the first evaluated ones"
 
   step "$ds: model and synthetic data"
-  dsh model init --arch "$arch" --seed "$seed" --frames "$frames" --num-class "$ncls" -o "$d/model.h5"
+  model=$(get "${ds}_model")
+  if [ -n "$model" ]; then # an exported checkpoint (tools/export_pytorch.py) or any model.h5
+    [ -f "$model" ] || die "${ds}_model '$model' not found"
+    cp "$model" "$d/model.h5"
+    arch=$model
+  else
+    dsh model init --arch "$arch" --seed "$seed" --frames "$frames" --num-class "$ncls" -o "$d/model.h5"
+  fi
   layout=$("$dshap" model info "$d/model.h5" | sed -n 's/.*layout \([a-z0-9]*\).*/\1/p' | head -1)
   [ -n "$layout" ] || die "$ds: cannot read the model's layout"
   group=()
@@ -237,7 +244,7 @@ pert_md() { # k by selection
   echo "| data set | architecture | T | explained | references (chunk) | perturbation samples | metric | thresholds SHAP / Grad-CAM |"
   echo "|---|---|---|---|---|---|---|---|"
   for ds in $datasets; do
-    echo "| $ds | $(get "${ds}_arch") | $(get "${ds}_frames") | $(get "${ds}_explain") | $nbg ($chunk) | $(get "${ds}_eval") | $(get "${ds}_metric") | $(get "${ds}_thresh_shap") / $(get "${ds}_thresh_gradcam") |"
+    echo "| $ds | $(m=$(get "${ds}_model"); echo "${m:-$(get "${ds}_arch") (random weights)}") | $(get "${ds}_frames") | $(get "${ds}_explain") | $nbg ($chunk) | $(get "${ds}_eval") | $(get "${ds}_metric") | $(get "${ds}_thresh_shap") / $(get "${ds}_thresh_gradcam") |"
   done
   echo
   echo "## Table: runtime (Grad-CAM vs SHAP, as the paper's Table 2)"

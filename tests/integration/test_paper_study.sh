@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The paper-study job (jobs/paper-study/run_study.sh) end to end on tiny
-# models of the two published architectures' block structure and tiny
-# synthetic data: the report must list every table and figure kind, and the
+# The paper-study job (jobs/paper-study/run_study.sh) end to end on the two
+# small committed models of tests/fixtures/study (ntu25 Shuffle/ja, cp29
+# Sep/fa: the published block structure, narrow) and tiny synthetic data: the report must list every table and figure kind, and the
 # files it links must exist (figures rendered by rsvg-convert where present).
 #   test_paper_study.sh DSHAP FIXTURES SHARED
 set -uo pipefail
@@ -12,22 +12,15 @@ trap 'rm -rf "$tmp"' EXIT
 command -v h5dump >/dev/null || { echo "SKIP: h5dump (hdf5-tools) missing"; exit 77; }
 ranks=2
 command -v mpirun >/dev/null || ranks=1
-cat >"$tmp/ntu.json" <<'J'
-{"act": "relu", "att_lay": "ja", "conv_lay": "Shuffle", "init_lay": 16, "expand_ratio": 1, "reduct_ratio": 1,
- "blocks_in": 1, "depth_in": 2, "stride_in": 2, "scale_in": 1, "temp_win_in": 3, "graph_dist_in": 1,
- "blocks_main": 2, "depth_main": 1, "stride_main": 1, "scale_main": 1, "temp_win_main": 3, "graph_dist_main": 2,
- "num_class": 4, "layout": "ntu25", "in_channels": 3, "num_frames": 12, "num_persons": 2}
-J
-cat >"$tmp/cp.json" <<'J'
-{"act": "swish", "att_lay": "fa", "conv_lay": "Sep", "init_lay": 16, "expand_ratio": 1.5, "reduct_ratio": 1,
- "blocks_in": 2, "depth_in": 2, "stride_in": 2, "scale_in": 1, "temp_win_in": 3, "graph_dist_in": 1,
- "blocks_main": 2, "depth_main": 1, "stride_main": 1, "scale_main": 1, "temp_win_main": 3, "graph_dist_main": 1,
- "num_class": 2, "layout": "cp29", "in_channels": 2, "num_frames": 12, "num_persons": 1}
-J
+fx=$(cd "$2" && pwd)/study
+[ -f "$fx/gradcam_ntu.model.h5" ] || { echo "FAIL: no fixture models in $fx"; exit 1; }
 if ! bash "$root/jobs/paper-study/run_study.sh" --dshap "$dshap" --out "$tmp/out" \
     ranks=$ranks n_background=6 chunk=3 k=1..3 repeats=2 scaling_ranks="1 $ranks" scaling_explain=2 \
-    ntu_arch="$tmp/ntu.json" ntu_frames=12 ntu_classes=4 ntu_explain=3 ntu_eval=6 ntu_pool=8 \
-    cp_arch="$tmp/cp.json" cp_frames=12 cp_explain=3 cp_eval=8 cp_pool=8 cp_group_size=2 2>"$tmp/err.log"; then
+    ntu_model="$fx/gradcam_ntu.model.h5" ntu_frames=12 ntu_classes=4 ntu_explain=3 ntu_eval=6 ntu_pool=8 \
+    ntu_branch_layers="input_stream.{b}.init_bn input_stream.{b}.block-0_tcn-0.point_conv_expand.0 input_stream.{b}.block-0_att.activation" \
+    cp_model="$fx/gradcam_cp29.model.h5" cp_frames=12 cp_explain=3 cp_eval=8 cp_pool=8 cp_group_size=2 \
+    cp_branch_layers="input_stream.{b}.init_bn input_stream.{b}.block-1_tcn-0.point_conv.0 input_stream.{b}.block-1_att.activation" \
+    2>"$tmp/err.log"; then
   echo "FAIL: run_study.sh failed:"; tail -n 20 "$tmp/err.log"; exit 1
 fi
 r=$tmp/out/report

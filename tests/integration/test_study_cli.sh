@@ -7,6 +7,7 @@
 set -uo pipefail
 dshap=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 here=$(cd "$(dirname "$0")" && pwd)
+fixtures=$(cd "$2" && pwd)
 tmp=$(mktemp -d /tmp/dshap_study_cli.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
@@ -18,14 +19,9 @@ check() { if eval "$1"; then ok; else bad "$2"; fi; }
 run() { "$dshap" "$@" >"$tmp/out.log" 2>"$tmp/err.log" || { bad "dshap $*: $(tail -n 3 "$tmp/err.log")"; return 1; }; ok; }
 cd "$tmp" || exit 1
 
-cat >arch.json <<'J'
-{"act": "relu", "att_lay": "ja", "conv_lay": "Basic", "init_lay": 16, "expand_ratio": 1, "reduct_ratio": 1,
- "blocks_in": 1, "depth_in": 1, "stride_in": 2, "scale_in": 1, "temp_win_in": 3, "graph_dist_in": 1,
- "blocks_main": 2, "depth_main": 1, "stride_main": 1, "scale_main": 1, "temp_win_main": 3, "graph_dist_main": 2,
- "num_class": 4, "layout": "ntu25", "in_channels": 3, "num_frames": 12, "num_persons": 2}
-J
+# the Grad-CAM fixture's model: ntu25, M = 2, 4 classes, T = 12, two main blocks
+cp "$fixtures/study/gradcam_ntu.model.h5" m.h5 || { bad "no fixture model in $fixtures/study"; exit 1; }
 L=main_stream.block-1_tcn_main.conv A=input_stream.0.block-0_att.activation
-run model init --arch arch.json --seed 2 -o m.h5
 run data synth --layout ntu25 --n 8 --classes 4 --frames 24 -o d.h5
 run gradcam --model m.h5 --data d.h5 --layer $L --layer $A -o gc.h5
 check "h5ls -r gc.h5 | grep -q '$L/map *Dataset {8, 6, 25}'" "gradcam map shape (N, T', V)"

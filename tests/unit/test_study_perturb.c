@@ -17,12 +17,11 @@
 #include "testlib.h"
 
 #define N 10
-static const char *arch_json =
-    "{\"act\": \"relu\", \"att_lay\": \"ja\", \"conv_lay\": \"Basic\", \"init_lay\": 16, \"expand_ratio\": 1,"
-    " \"reduct_ratio\": 1, \"blocks_in\": 1, \"depth_in\": 1, \"stride_in\": 2, \"scale_in\": 1, \"temp_win_in\": 3,"
-    " \"graph_dist_in\": 2, \"blocks_main\": 1, \"depth_main\": 1, \"stride_main\": 1, \"scale_main\": 1,"
-    " \"temp_win_main\": 3, \"graph_dist_main\": 1, \"num_class\": 3, \"layout\": \"cp19\", \"in_channels\": 2,"
-    " \"num_frames\": 8, \"num_persons\": 1}";
+#define V 25
+/* The Grad-CAM fixture's model (ntu25, M = 2, 4 classes, T = 12, graph
+ * distances 1 and 2): input (N, 4, 6, 12, 25, 2). */
+#define F (4LL * 6 * 12 * V * 2)
+#define NCLS 4
 
 static char dir[64], model_path[128], data_path[128], scores_path[128], out_path[128], saved_path[128];
 
@@ -50,15 +49,16 @@ static double accuracy(const char *model, const float *x, const int32_t *y) {
 
 static float *x;
 static int32_t y[N];
-static double mean_score[19];
+static double mean_score[V];
 
-static void setup(void) {
+static void setup(const char *fixtures) {
     dshap_model m = {0};
     dshap_net net;
-    EXPECT_OK(arch_from_json(&m.arch, arch_json, "test"));
-    EXPECT_OK(net_init_random(&net, &m, 11));
+    char src[1024];
+    snprintf(src, sizeof src, "%s/study/gradcam_ntu.model.h5", fixtures);
+    EXPECT_OK(model_load(&m, src));
+    EXPECT_OK(net_build(&net, &m));
     EXPECT_OK(model_save(&m, model_path));
-    int64_t F = 4LL * 4 * 8 * 19;
     dshap_alloc_floats(&x, (size_t)(N * F), "x");
     rng_t r;
     rng_seed(&r, 5);
@@ -69,8 +69,8 @@ static void setup(void) {
     EXPECT_OK(net_forward_cpu(&net, &a, x, N));
     for (int i = 0; i < N; i++) {
         int best = 0;
-        for (int k = 1; k < 3; k++)
-            if (a.y[net.out][i * 3 + k] > a.y[net.out][i * 3 + best]) best = k;
+        for (int k = 1; k < NCLS; k++)
+            if (a.y[net.out][i * NCLS + k] > a.y[net.out][i * NCLS + best]) best = k;
         y[i] = best;
     }
     acts_free(&a);
@@ -78,25 +78,25 @@ static void setup(void) {
     model_free(&m);
     h5file f;
     EXPECT_OK(h5io_create(&f, data_path, H5P_DEFAULT));
-    int64_t dx[6] = {N, 4, 4, 8, 19, 1}, dn = N;
+    int64_t dx[6] = {N, 4, 6, 12, V, 2}, dn = N;
     EXPECT_OK(h5io_write_attr_str(&f, "/", "format", "dshap-inputs"));
     EXPECT_OK(h5io_write_attr_int(&f, "/", "format_version", 1));
-    EXPECT_OK(h5io_write_attr_str(&f, "/", "layout", "cp19"));
+    EXPECT_OK(h5io_write_attr_str(&f, "/", "layout", "ntu25"));
     EXPECT_OK(h5io_write_f32(&f, "/x", 6, dx, x));
     EXPECT_OK(h5io_write_i32(&f, "/y", 1, &dn, y));
     h5io_close(&f);
     /* scores (N, V): the same per-sample vector plus noise; 6 joints positive on average */
-    float s[N * 19];
-    for (int v = 0; v < 19; v++) mean_score[v] = 0;
+    float s[N * V];
+    for (int v = 0; v < V; v++) mean_score[v] = 0;
     for (int i = 0; i < N; i++)
-        for (int v = 0; v < 19; v++) {
+        for (int v = 0; v < V; v++) {
             double base = (v % 3 == 0) ? 1.0 + 0.1 * v : -0.5 - 0.05 * v;
-            s[i * 19 + v] = (float)(base + 0.01 * rng_normal(&r));
+            s[i * V + v] = (float)(base + 0.01 * rng_normal(&r));
         }
     for (int i = 0; i < N; i++)
-        for (int v = 0; v < 19; v++) mean_score[v] += s[i * 19 + v] / (double)N;
+        for (int v = 0; v < V; v++) mean_score[v] += s[i * V + v] / (double)N;
     EXPECT_OK(h5io_create(&f, scores_path, H5P_DEFAULT));
-    int64_t ds[2] = {N, 19};
+    int64_t ds[2] = {N, V};
     EXPECT_OK(h5io_write_f32(&f, "/scores", 2, ds, s));
     h5io_close(&f);
 }
@@ -104,8 +104,9 @@ static void setup(void) {
 static perturb_job_opts base(void) {
     static char spec[256];
     snprintf(spec, sizeof spec, "test=%s:/scores", scores_path);
+    /* thresh 300 (x the E[0] range): this model needs a large change before a prediction flips */
     perturb_job_opts o = {.model = model_path, .data = data_path, .scores = spec, .output = out_path,
-                          .n_k = 3, .ks = {1, 2, 3}, .p = {PM_AMPLIFY, 30.0, PR_ORIGINAL, 0},
+                          .n_k = 3, .ks = {1, 2, 3}, .p = {PM_AMPLIFY, 300.0, PR_ORIGINAL, 0},
                           .metric = MET_ACCURACY, .seed = 4, .repeats = 2, .quiet = 1};
     o.select[SEL_TOP] = o.select[SEL_BOTTOM] = o.select[SEL_RANDOM] = 1;
     return o;
@@ -138,15 +139,15 @@ static void check_saved_model(const int *joints, int nj, const perturb_opts *po)
             continue;
         }
         edges++;
-        int V = (int)pa->dims[1];
+        int Vp = (int)pa->dims[1];
         float lo = pa->data[0], hi = pa->data[0];
-        for (int e = 0; e < V * V; e++) {
+        for (int e = 0; e < Vp * Vp; e++) {
             lo = fminf(lo, pa->data[e]);
             hi = fmaxf(hi, pa->data[e]);
         }
         double delta = po->thresh * fabs((double)hi - (double)lo);
         for (int64_t e = 0; e < pa->count; e++) {
-            int k = (int)(e / (V * V)), i = (int)(e / V % V), j = (int)(e % V), sel = 0;
+            int k = (int)(e / (Vp * Vp)), i = (int)(e / Vp % Vp), j = (int)(e % Vp), sel = 0;
             for (int q = 0; q < nj; q++) sel |= k == 0 && i == joints[q] && j == joints[q];
             float want = sel ? (float)perturb_value(pa->data[e], delta, po) : pa->data[e];
             changed += pa->data[e] != pb->data[e];
@@ -161,7 +162,7 @@ static void check_saved_model(const int *joints, int nj, const perturb_opts *po)
     model_free(&b);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
     snprintf(dir, sizeof dir, "/tmp/dshap_perturb_XXXXXX");
     if (!mkdtemp(dir)) tl_skip("no temporary directory");
     snprintf(model_path, sizeof model_path, "%s/m.h5", dir);
@@ -169,7 +170,7 @@ int main(void) {
     snprintf(scores_path, sizeof scores_path, "%s/s.h5", dir);
     snprintf(out_path, sizeof out_path, "%s/c.h5", dir);
     snprintf(saved_path, sizeof saved_path, "%s/pm.h5", dir);
-    setup();
+    setup(argc > 1 ? argv[1] : "tests/fixtures");
 
     /* rule values */
     perturb_opts amp = {PM_AMPLIFY, 0.5, PR_ORIGINAL, 0}, tz = {PM_TOWARD_ZERO, 0.5, PR_ORIGINAL, 0},
@@ -183,7 +184,7 @@ int main(void) {
     perturb_job_opts o = base();
     o.save_model = saved_path;
     EXPECT_OK(perturb_job_run(&o));
-    /* joint sets: the 3 highest positive mean scores: joints 18, 15, 12 */
+    /* joint sets: the 3 highest positive mean scores: joints 24, 21, 18 */
     h5file f;
     int32_t *jo = NULL;
     int64_t dj[3] = {1, 3, 3};
@@ -191,7 +192,7 @@ int main(void) {
     EXPECT_OK(h5io_read_i32(&f, "/top/joints", 3, dj, &jo));
     h5io_close(&f);
     if (jo) {
-        EXPECT(jo[6] == 18 && jo[7] == 15 && jo[8] == 12, "top-3 set %d %d %d, expected 18 15 12", jo[6], jo[7], jo[8]);
+        EXPECT(jo[6] == 24 && jo[7] == 21 && jo[8] == 18, "top-3 set %d %d %d, expected 24 21 18", jo[6], jo[7], jo[8]);
         int set[3] = {jo[6], jo[7], jo[8]};
         check_saved_model(set, 3, &o.p);
     }
@@ -201,17 +202,17 @@ int main(void) {
     printf("accuracy: unperturbed 1.0, top k=1..3 %.2f %.2f %.2f, bottom %.2f %.2f %.2f, direct k=3 %.2f\n",
            top ? top[0] : -1, top ? top[1] : -1, top ? top[2] : -1, bot ? bot[0] : -1, bot ? bot[1] : -1,
            bot ? bot[2] : -1, direct);
-    EXPECT(top && top[2] < 1.0, "thresh 30 on 3 joints changed no prediction (test not sensitive)");
+    EXPECT(top && top[2] < 1.0, "amplifying 3 joints changed no prediction (test not sensitive)");
     double *rnd = read_vec(out_path, "/random/metric", 3);
 
-    /* bottom set model: the 3 lowest mean scores (most negative: 17, 16, 14) */
+    /* bottom set model: the 3 lowest mean scores (most negative: 23, 22, 20) */
     o = base();
     o.select[SEL_TOP] = o.select[SEL_RANDOM] = 0;
     o.save_model = saved_path;
     o.p.mode = PM_TOWARD_ZERO;
     o.p.thresh = 0.3;
     EXPECT_OK(perturb_job_run(&o));
-    int bset[3] = {17, 16, 14};
+    int bset[3] = {23, 22, 20};
     check_saved_model(bset, 3, &o.p);
     double *b2 = read_vec(out_path, "/bottom/metric", 3);
     EXPECT(b2 && fabs(b2[2] - accuracy(saved_path, x, y)) < 1e-12, "bottom curve vs direct forward");
@@ -244,13 +245,13 @@ int main(void) {
 
     /* errors: k > V, no positive score for top */
     o = base();
-    o.ks[2] = 20;
+    o.ks[2] = 30;
     EXPECT(perturb_job_run(&o) != DSHAP_OK && strstr(dshap_last_error(), "larger than"), "k > V: %s", dshap_last_error());
     h5file sf;
     EXPECT_OK(h5io_create(&sf, scores_path, H5P_DEFAULT));
-    float neg[N * 19];
-    for (int e = 0; e < N * 19; e++) neg[e] = -1.0f - (float)(e % 19);
-    int64_t ds[2] = {N, 19};
+    float neg[N * V];
+    for (int e = 0; e < N * V; e++) neg[e] = -1.0f - (float)(e % V);
+    int64_t ds[2] = {N, V};
     EXPECT_OK(h5io_write_f32(&sf, "/scores", 2, ds, neg));
     h5io_close(&sf);
     o = base();
