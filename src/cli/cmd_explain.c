@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "engine/backend.h"
 #include "jobs/explain.h"
 #include "jobs/jobfile.h"
 #include "mpi/placement.h"
@@ -15,7 +16,7 @@ static const char *help =
     "         [--chunk 20] [--block B] [--classes true|pred|all|LIST] [--rules exact|shap]\n"
     "         [--store joint|channel-joint|frame|full] [--persons sum|each]\n"
     "         [--check-additivity TOL] [--memory GiB] [--resume] [--no-progress]\n"
-    "         [--job FILE] [--bind auto|none|core|numa]\n"
+    "         [--job FILE] [--bind auto|none|core|numa] [--backend auto|cpu|cuda] [--tf32]\n"
     "Run under mpirun / srun to spread work units over ranks; results are bitwise\n"
     "identical for any rank count. --data/--background take inputs.h5 or data.h5.\n"
     "  --n-background N     references drawn (seeded) from the background file (100)\n"
@@ -28,7 +29,9 @@ static const char *help =
     "  --memory G           working memory for the batched backward, GiB (2)\n"
     "  --resume             reuse the work units saved in OUTPUT.ckpt/ by an interrupted run\n"
     "  --job FILE           a job description (jobs/README.md); flags given here override it\n"
-    "  --bind MODE          CPU binding per rank (auto); none leaves it to srun/mpirun\n";
+    "  --bind MODE          CPU binding per rank (auto); none leaves it to srun/mpirun\n"
+    "  --backend B          auto (a GPU per rank when there are GPUs, else the CPU), cpu, cuda\n"
+    "  --tf32               allow TF32 tensor-core GEMMs on the GPU (FP32 by default)\n";
 
 static int parse_classes(explain_opts *o, const char *s) {
     if (!strcmp(s, "true")) o->classes = CLASSES_TRUE;
@@ -73,7 +76,7 @@ static const char *job_arg(int argc, char **argv) {
     return NULL;
 }
 
-static int parse(int argc, char **argv, explain_opts *o, const char **bind) {
+static int parse(int argc, char **argv, explain_opts *o, const char **bind, const char **backend) {
     static const struct option opts[] = {
         {"model", required_argument, 0, 'm'},          {"data", required_argument, 0, 'd'},
         {"background", required_argument, 0, 'b'},     {"output", required_argument, 0, 'o'},
@@ -84,14 +87,15 @@ static int parse(int argc, char **argv, explain_opts *o, const char **bind) {
         {"persons", required_argument, 0, 'p'},        {"check-additivity", required_argument, 0, 'a'},
         {"memory", required_argument, 0, 'M'},         {"no-progress", no_argument, 0, 'P'},
         {"resume", no_argument, 0, 'R'},              {"job", required_argument, 0, 'J'},
-        {"bind", required_argument, 0, 'G'},
+        {"bind", required_argument, 0, 'G'},          {"backend", required_argument, 0, 'E'},
+        {"tf32", no_argument, 0, 'F'},
         {"help", no_argument, 0, 'h'},                 {0, 0, 0, 0}};
     const char *cmd = "explain";
     long long v;
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "m:d:b:o:n:s:I:c:B:k:r:S:p:a:M:PRJ:G:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:d:b:o:n:s:I:c:B:k:r:S:p:a:M:PRJ:G:E:Fh", opts, NULL)) != -1) {
         switch (c) {
         case 'm': o->model = optarg; break;
         case 'd': o->data = optarg; break;
@@ -121,6 +125,8 @@ static int parse(int argc, char **argv, explain_opts *o, const char **bind) {
         case 'P': o->progress = 0; break;
         case 'R': o->resume = 1; break;
         case 'J': break; /* loaded before the flags */
+        case 'E': *backend = optarg; break;
+        case 'F': o->allow_tf32 = 1; break;
         case 'G':
             if (strcmp(optarg, "auto") && strcmp(optarg, "none") && strcmp(optarg, "core") && strcmp(optarg, "numa"))
                 return cli_usage_error(cmd, "--bind expects auto, none, core or numa (got '%s')", optarg);
@@ -153,20 +159,30 @@ int cmd_explain(int argc, char **argv) {
     dshap_status st = dist_init(&d, &argc, &argv);
     if (st) return cli_fail(st);
     jobfile jf = {0};
-    const char *job = job_arg(argc0, argv0), *bind = "auto";
+    const char *job = job_arg(argc0, argv0), *bind = "auto", *backend = "auto";
     if (job && (st = jobfile_load(job, &o, &jf))) {
         if (d.rank == 0) cli_fail(st);
         dist_finalize(&d);
         return 1;
     }
-    int rc = parse(argc0, argv0, &o, &bind);
+    int rc = parse(argc0, argv0, &o, &bind, &backend);
     if (rc) {
         jobfile_free(&jf);
         dist_finalize(&d);
         return rc < 0 ? 0 : rc;
     }
-    char line[512];
-    st = placement_apply(&d, bind, -1, line, sizeof line);
+    char line[512], why[256] = "";
+    o.engine = engine_for_backend(backend, why, sizeof why);
+    if (!o.engine) {
+        if (d.rank == 0) fprintf(stderr, "dshap: error: %s\n", why);
+        jobfile_free(&jf);
+        dist_finalize(&d);
+        return 1;
+    }
+    if (why[0] && d.rank == 0) fprintf(stderr, "dshap explain: %s\n", why);
+    int gpu = o.engine == &cpu_engine_ops ? -1 : placement_pick_gpu(&d, backend_gpu_count());
+    o.device = gpu < 0 ? 0 : gpu;
+    st = placement_apply(&d, bind, gpu, line, sizeof line);
     if (!st) st = placement_report(&d, line);
     char *cl = join_args(argc0, argv0);
     o.command_line = cl;
