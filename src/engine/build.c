@@ -83,8 +83,10 @@ static void init_tensor(builder *b, dshap_param *p, const char *name) {
 #undef ENDS
 }
 
-/* Bind (or, in create mode, create) a float tensor of the given shape. */
-static dshap_param *b_param(builder *b, const char *name, int rank, const int64_t *dims) {
+/* Bind (or, in create mode, create) a float tensor of the given shape and
+ * return its data. The data stays put; the dshap_param entry itself may move
+ * when a later model_add grows the table, so callers keep only the data. */
+static float *b_param(builder *b, const char *name, int rank, const int64_t *dims) {
     if (b->st) return NULL;
     dshap_param *p = model_find(b->model, name);
     if (!p && b->create) {
@@ -107,7 +109,7 @@ static dshap_param *b_param(builder *b, const char *name, int rank, const int64_
         return NULL;
     }
     p->used = 1;
-    return p;
+    return p->data;
 }
 
 int b_input(builder *b, int branch) {
@@ -127,8 +129,8 @@ int b_conv(builder *b, const char *prefix, int in, int cout, int k, int stride, 
     int cin = b->net->nodes[in].C;
     char name[200];
     int64_t wd[4] = {cout, cin / groups, k, 1}, bd = cout;
-    dshap_param *w = b_param(b, PATH(name, "%s.weight", prefix), 4, wd);
-    dshap_param *bb = bias ? b_param(b, PATH(name, "%s.bias", prefix), 1, &bd) : NULL;
+    float *w = b_param(b, PATH(name, "%s.weight", prefix), 4, wd);
+    float *bb = bias ? b_param(b, PATH(name, "%s.bias", prefix), 1, &bd) : NULL;
     node *nd = new_node(b, OP_CONV, prefix, 1, &in);
     if (!nd) return -1;
     nd->is_module = 1;
@@ -137,8 +139,8 @@ int b_conv(builder *b, const char *prefix, int in, int cout, int k, int stride, 
     nd->stride = stride;
     nd->pad = (k - 1) / 2;
     nd->groups = groups;
-    nd->w = w->data;
-    nd->b = bb ? bb->data : NULL;
+    nd->w = w;
+    nd->b = bb;
     int tin = nd->T;
     nd->C = cout;
     nd->T = (tin + 2 * nd->pad - k) / stride + 1;
@@ -150,10 +152,10 @@ int b_bn(builder *b, const char *prefix, int in) {
     if (b->st) return -1;
     int64_t C = b->net->nodes[in].C;
     char name[200];
-    dshap_param *g = b_param(b, PATH(name, "%s.weight", prefix), 1, &C);
-    dshap_param *be = b_param(b, PATH(name, "%s.bias", prefix), 1, &C);
-    dshap_param *mu = b_param(b, PATH(name, "%s.running_mean", prefix), 1, &C);
-    dshap_param *var = b_param(b, PATH(name, "%s.running_var", prefix), 1, &C);
+    float *g = b_param(b, PATH(name, "%s.weight", prefix), 1, &C);
+    float *be = b_param(b, PATH(name, "%s.bias", prefix), 1, &C);
+    float *mu = b_param(b, PATH(name, "%s.running_mean", prefix), 1, &C);
+    float *var = b_param(b, PATH(name, "%s.running_var", prefix), 1, &C);
     node *nd = new_node(b, OP_AFFINE, prefix, 1, &in);
     if (!nd) return -1;
     nd->is_module = 1;
@@ -161,14 +163,14 @@ int b_bn(builder *b, const char *prefix, int in) {
     if ((b->st = dshap_alloc_floats(&nd->scale, (size_t)C, prefix))) return -1;
     if ((b->st = dshap_alloc_floats(&nd->shift, (size_t)C, prefix))) return -1;
     for (int c = 0; c < C; c++) {
-        if (!(var->data[c] >= 0)) {
+        if (!(var[c] >= 0)) {
             b->st = dshap_fail(DSHAP_EFORMAT, __FILE__, __LINE__, "%s: '%s.running_var' has a negative entry",
                                b->model->path ? b->model->path : "model", prefix);
             return -1;
         }
-        double s = (double)g->data[c] / sqrt((double)var->data[c] + BN_EPS);
+        double s = (double)g[c] / sqrt((double)var[c] + BN_EPS);
         nd->scale[c] = (float)s;
-        nd->shift[c] = (float)((double)be->data[c] - (double)mu->data[c] * s);
+        nd->shift[c] = (float)((double)be[c] - (double)mu[c] * s);
     }
     nd->flops = 2.0 * node_size(nd);
     return idx(b, nd);
@@ -248,8 +250,8 @@ int b_graph(builder *b, const char *prefix, int in, int K) {
         if ((b->st = model_add(b->model, name, 3, d, 0, &A))) return -1;
         memcpy(A->data, full, sizeof(float) * (size_t)(K * V * V));
     }
-    A = b_param(b, name, 3, d);
-    dshap_param *E = b_param(b, PATH(name, "%s.edge", prefix), 3, d);
+    float *Ad = b_param(b, name, 3, d);
+    float *E = b_param(b, PATH(name, "%s.edge", prefix), 3, d);
     node *nd = new_node(b, OP_GRAPH, prefix, 1, &in);
     if (!nd) return -1;
     nd->is_module = 1;
@@ -261,7 +263,7 @@ int b_graph(builder *b, const char *prefix, int in, int K) {
     nd->K = K;
     nd->C /= K;
     if ((b->st = dshap_alloc_floats(&nd->G, (size_t)(K * V * V), prefix))) return -1;
-    for (int i = 0; i < K * V * V; i++) nd->G[i] = A->data[i] * E->data[i];
+    for (int i = 0; i < K * V * V; i++) nd->G[i] = Ad[i] * E[i];
     nd->flops = 2.0 * K * nd->C * nd->T * V * V;
     return idx(b, nd);
 }
@@ -371,14 +373,14 @@ static dshap_status build(dshap_net *net, dshap_model *m, int create, uint64_t s
     if (!b->st) {
         char name[64];
         int64_t wd[5] = {a->num_class, last, 1, 1, 1}, bdim = a->num_class;
-        dshap_param *w = b_param(b, PATH(name, "classifier.fc.weight"), 5, wd);
-        dshap_param *bb = b_param(b, PATH(name, "classifier.fc.bias"), 1, &bdim);
+        float *w = b_param(b, PATH(name, "classifier.fc.weight"), 5, wd);
+        float *bb = b_param(b, PATH(name, "classifier.fc.bias"), 1, &bdim);
         node *nd = new_node(b, OP_CONV, "classifier.fc", 1, &x);
         if (nd) {
             nd->is_module = 1;
             nd->k = nd->stride = nd->groups = 1;
-            nd->w = w->data;
-            nd->b = bb->data;
+            nd->w = w;
+            nd->b = bb;
             nd->C = a->num_class;
             nd->flops = 2.0 * a->num_class * last;
             x = idx(b, nd);
