@@ -27,48 +27,93 @@ static int targets(const node *nd, int *t) {
 void cuda_dl_plan_free(cuda_dl_plan *p) {
     dshap_free(p->reach);
     dshap_free(p->acc);
+    dshap_free(p->alias);
+    dshap_free(p->skip);
+    dshap_free(p->folded);
+    dshap_free(p->store);
     dshap_free(p->off);
     memset(p, 0, sizeof *p);
+}
+
+static int same_shape(const dshap_net *net, int a, int b) {
+    const node *x = &net->nodes[a], *y = &net->nodes[b];
+    return x->C == y->C && x->T == y->T && x->V == y->V && x->per_person == y->per_person;
 }
 
 dshap_status cuda_dl_plan_make(cuda_dl_plan *p, const dshap_net *net) {
     memset(p, 0, sizeof *p);
     int nn = p->n_nodes = net->n_nodes;
-    int64_t *start = NULL, *end = NULL, *size = NULL;
+    int64_t *start = NULL, *end = NULL, *size = NULL, *off = NULL;
     unsigned char *written = NULL;
+    int *fold_src = NULL; /* per BN: the convolution folded into it */
     dshap_status st = DSHAP_OK;
     CHECK(dshap_calloc((void **)&p->reach, (size_t)nn, 1, "backward plan"));
     CHECK(dshap_calloc((void **)&p->acc, (size_t)nn * NODE_MAX_IN, 1, "backward plan"));
+    CHECK(dshap_calloc((void **)&p->alias, (size_t)nn * NODE_MAX_IN, 1, "backward plan"));
+    CHECK(dshap_calloc((void **)&p->skip, (size_t)nn, 1, "backward plan"));
+    CHECK(dshap_calloc((void **)&p->folded, (size_t)nn, 1, "backward plan"));
+    CHECK(dshap_calloc((void **)&p->store, (size_t)nn, sizeof(int), "backward plan"));
     CHECK(dshap_calloc((void **)&p->off, (size_t)nn, sizeof(int64_t), "backward plan"));
     CHECK(dshap_calloc((void **)&written, (size_t)nn, 1, "backward plan"));
+    CHECK(dshap_calloc((void **)&fold_src, (size_t)nn, sizeof(int), "backward plan"));
     CHECK(dshap_calloc((void **)&start, (size_t)nn, sizeof(int64_t), "backward plan"));
     CHECK(dshap_calloc((void **)&end, (size_t)nn, sizeof(int64_t), "backward plan"));
     CHECK(dshap_calloc((void **)&size, (size_t)nn, sizeof(int64_t), "backward plan"));
+    CHECK(dshap_calloc((void **)&off, (size_t)nn, sizeof(int64_t), "backward plan"));
+    for (int i = 0; i < nn; i++) {
+        start[i] = -1;
+        p->store[i] = i;
+        fold_src[i] = -1;
+    }
+    for (int c = 0; c < nn; c++) {
+        int j = conv_fold_target(net, c);
+        if (j >= 0) fold_src[j] = c;
+    }
     /* Steps τ = nn − 1 − i run the nodes backwards; the seed fills the
-     * logits' multiplier before step 0. */
-    for (int i = 0; i < nn; i++) start[i] = -1;
+     * logits' multiplier before step 0. A buffer lives from its first write
+     * to the last step of a node it holds. */
     p->reach[net->out] = 1;
     written[net->out] = 1;
     start[net->out] = 0;
     for (int i = nn - 1; i >= 0; i--) {
         if (!p->reach[i]) continue;
         const node *nd = &net->nodes[i];
-        end[i] = nn - 1 - i;
-        size[i] = plan_round(node_rows(net, nd, 1) * node_size(nd));
+        int s = p->store[i];
+        if (end[s] < nn - 1 - i) end[s] = nn - 1 - i;
+        if (fold_src[i] >= 0) { /* the BN's convolution reads this buffer */
+            int c = fold_src[i];
+            p->skip[i] = 1;
+            p->folded[c] = 1;
+            p->reach[c] = 1;
+            p->store[c] = s;
+            written[c] = 1;
+            continue;
+        }
         int t[NODE_MAX_IN], nt = targets(nd, t);
         for (int j = 0; j < nt; j++) {
+            p->reach[t[j]] = 1;
+            if (nd->op == OP_ADD && j == 0 && !written[t[0]] && t[0] != t[1] && same_shape(net, t[0], i)) {
+                p->alias[i * NODE_MAX_IN] = 1;
+                p->store[t[0]] = s;
+                written[t[0]] = 1;
+                continue;
+            }
             p->acc[i * NODE_MAX_IN + j] = written[t[j]];
             if (!written[t[j]]) start[t[j]] = nn - 1 - i;
             written[t[j]] = 1;
-            p->reach[t[j]] = 1;
         }
     }
-    CHECK(plan_intervals(nn, start, end, size, p->off, &p->per_pair));
+    for (int i = 0; i < nn; i++)
+        if (p->reach[i] && p->store[i] == i) size[i] = plan_round(node_rows(net, &net->nodes[i], 1) * node_size(&net->nodes[i]));
+    CHECK(plan_intervals(nn, start, end, size, off, &p->per_pair));
+    for (int i = 0; i < nn; i++) p->off[i] = p->reach[i] ? off[p->store[i]] : -1;
 done:
     dshap_free(written);
+    dshap_free(fold_src);
     dshap_free(start);
     dshap_free(end);
     dshap_free(size);
+    dshap_free(off);
     if (st) cuda_dl_plan_free(p);
     return st;
 }
@@ -99,17 +144,18 @@ static dshap_status node_backward(const dl_batch *bt, int i, double *phi) {
     const cuda_acts *ai = job->inst, *ar = job->ref;
     cuda_stream s = bt->s;
     int M = net->arch.num_persons;
+    if (job->plan->skip[i]) return DSHAP_OK; /* a BN folded into its convolution */
     switch (nd->op) {
     case OP_INPUT:
         return accumulate_phi_cuda(phi, my, job->x_inst, job->x_ref, bt->p0, bt->P, job->n_r, job->n_k, nd->branch,
                                    nd->C, nd->T, nd->V, M, s);
-    case OP_CONV:
-        return conv_backward_cuda(mx, my, pr->w, B, in->C, in->T, in->V, nd->C, nd->T, nd->k, nd->stride, nd->pad,
-                                  nd->groups, acc[0], s);
+    case OP_CONV: /* folded: my is the BN's multiplier, the weights carry its scale */
+        return conv_backward_cuda(mx, my, job->plan->folded[i] ? pr->w_fold : pr->w, B, in->C, in->T, in->V, nd->C,
+                                  nd->T, nd->k, nd->stride, nd->pad, nd->groups, acc[0], s);
     case OP_AFFINE: return affine_backward_cuda(mx, my, pr->scale, B, nd->C, nd->T * nd->V, acc[0], s);
     case OP_GRAPH: return graph_backward_cuda(mx, my, pr->G, B, nd->K, nd->C, nd->T, nd->V, acc[0], s);
-    case OP_ADD:
-        TRY(broadcast_backward_cuda(mx, my, B, shp(nd), shp(in), acc[0], s));
+    case OP_ADD: /* aliased: the first input already holds this buffer */
+        if (!job->plan->alias[(int64_t)i * NODE_MAX_IN]) TRY(broadcast_backward_cuda(mx, my, B, shp(nd), shp(in), acc[0], s));
         return broadcast_backward_cuda(mx1, my, B, shp(nd), shp(&net->nodes[nd->in[1]]), acc[1], s);
     case OP_MEAN: return mean_backward_cuda(mx, my, B, shp(in), nd->axes, acc[0], s);
     case OP_CONCAT: {
@@ -158,7 +204,7 @@ dshap_status deeplift_run_cuda(const cuda_dl_job *job, double *phi, cuda_stream 
         TRY(seed_cuda(mult(&bt, net->out), job->classes, p0, bt.P, job->n_r, job->n_k, K, s));
         for (int i = net->n_nodes - 1; i >= 0; i--) {
             if (!job->plan->reach[i]) continue;
-            if (job->trace) {
+            if (job->trace && !job->plan->folded[i]) { /* a folded conv's buffer holds its BN's multiplier */
                 const node *nd = &net->nodes[i];
                 TRY(job->trace(job->trace_ctx, i, p0, mult(&bt, i), node_rows(net, nd, bt.P) * node_size(nd)));
             }

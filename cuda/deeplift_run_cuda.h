@@ -11,10 +11,21 @@
 #include "cuda/forward_cuda.h"
 #include "engine/deeplift.h"
 
+/* Two savings over the CPU's order of work, both exact in real arithmetic:
+ *  - fold: a convolution whose only reader is a BN runs its transpose with
+ *    the BN's scale folded into its weights (net_cuda.h), on the BN's
+ *    multiplier; the BN's own backward is skipped.
+ *  - alias: the first input of a residual add (same shape, first written
+ *    there) takes the add's multiplier buffer instead of a copy of it.
+ * A node's multiplier then lives in the buffer of store[i]. */
 typedef struct {
     int n_nodes;
     unsigned char *reach; /* node has a path to the logits */
     unsigned char *acc;   /* (n_nodes, NODE_MAX_IN): that input's contribution accumulates */
+    unsigned char *alias; /* (n_nodes, NODE_MAX_IN): that input takes this node's buffer, no kernel */
+    unsigned char *skip;  /* node's backward is folded into its input convolution's */
+    unsigned char *folded;/* convolution that reads its BN's multiplier with folded weights */
+    int *store;           /* node whose buffer holds the multiplier */
     int64_t *off;         /* multiplier offset, floats per triple (-1: none) */
     int64_t per_pair;     /* arena floats per triple */
 } cuda_dl_plan;

@@ -5,14 +5,29 @@
 #include "core/mem.h"
 #include "cuda/exec.h"
 
-/* Sizes in bytes of a node's tensors, in the order they are laid out. */
-static void param_sizes(const dshap_net *net, const node *nd, int64_t sz[6]) {
-    memset(sz, 0, sizeof(int64_t) * 6);
+int conv_fold_target(const dshap_net *net, int c) {
+    if (net->nodes[c].op != OP_CONV || c == net->out) return -1;
+    int reader = -1, readers = 0;
+    for (int i = c + 1; i < net->n_nodes; i++)
+        for (int j = 0; j < net->nodes[i].n_in; j++)
+            if (net->nodes[i].in[j] == c) readers++, reader = i;
+    if (readers != 1 || net->nodes[reader].op != OP_AFFINE) return -1;
+    return reader;
+}
+
+#define N_PARAMS 7
+
+/* Sizes in bytes of a node's tensors, in the order they are laid out:
+ * w, b, scale, shift, G, index, w_fold. */
+static void param_sizes(const dshap_net *net, int i, int64_t sz[N_PARAMS]) {
+    const node *nd = &net->nodes[i];
+    memset(sz, 0, sizeof(int64_t) * N_PARAMS);
     switch (nd->op) {
     case OP_CONV: {
         int cin = net->nodes[nd->in[0]].C;
         sz[0] = (int64_t)nd->C * (cin / nd->groups) * nd->k * 4;
         if (nd->b) sz[1] = (int64_t)nd->C * 4;
+        if (conv_fold_target(net, i) >= 0) sz[6] = sz[0];
         break;
     }
     case OP_AFFINE: sz[2] = sz[3] = (int64_t)nd->C * 4; break;
@@ -25,12 +40,22 @@ static void param_sizes(const dshap_net *net, const node *nd, int64_t sz[6]) {
 static int64_t align256(int64_t b) { return (b + 255) / 256 * 256; }
 
 int64_t cuda_net_bytes(const dshap_net *net) {
-    int64_t total = 0, sz[6];
+    int64_t total = 0, sz[N_PARAMS];
     for (int i = 0; i < net->n_nodes; i++) {
-        param_sizes(net, &net->nodes[i], sz);
-        for (int j = 0; j < 6; j++) total += align256(sz[j]);
+        param_sizes(net, i, sz);
+        for (int j = 0; j < N_PARAMS; j++) total += align256(sz[j]);
     }
     return total;
+}
+
+/* diag(scale of the BN that reads conv c) · w, on the host. */
+static dshap_status fold_weights(const dshap_net *net, int c, float **out) {
+    const node *nd = &net->nodes[c], *bn = &net->nodes[conv_fold_target(net, c)];
+    int64_t per = (int64_t)(net->nodes[nd->in[0]].C / nd->groups) * nd->k;
+    TRY(dshap_alloc_floats(out, (size_t)(nd->C * per), "folded weights"));
+    for (int co = 0; co < nd->C; co++)
+        for (int64_t e = 0; e < per; e++) (*out)[co * per + e] = nd->w[co * per + e] * bn->scale[co];
+    return DSHAP_OK;
 }
 
 int64_t cuda_net_scratch_floats(const dshap_net *net) {
@@ -50,25 +75,30 @@ dshap_status cuda_net_upload(cuda_net *cn, const dshap_net *net, cuda_stream s) 
     cn->net = net;
     cn->bytes = cuda_net_bytes(net);
     dshap_status st = DSHAP_OK;
+    float *folded = NULL;
     CHECK(dshap_calloc((void **)&cn->p, (size_t)net->n_nodes, sizeof(cuda_params), "device parameter table"));
     CHECK(cuda_alloc(&cn->arena, (size_t)cn->bytes, "network parameters"));
     char *at = cn->arena;
     for (int i = 0; i < net->n_nodes; i++) {
         const node *nd = &net->nodes[i];
-        int64_t sz[6];
-        param_sizes(net, nd, sz);
-        const void *src[6] = {nd->w, nd->b, nd->scale, nd->shift, nd->G, nd->index};
-        void *dst[6] = {0};
-        for (int j = 0; j < 6; j++) {
+        int64_t sz[N_PARAMS];
+        param_sizes(net, i, sz);
+        if (sz[6]) CHECK(fold_weights(net, i, &folded));
+        const void *src[N_PARAMS] = {nd->w, nd->b, nd->scale, nd->shift, nd->G, nd->index, folded};
+        void *dst[N_PARAMS] = {0};
+        for (int j = 0; j < N_PARAMS; j++) {
             if (!sz[j]) continue;
             dst[j] = at;
             CHECK(cuda_upload(at, src[j], (size_t)sz[j], s));
             at += align256(sz[j]);
         }
-        cn->p[i] = (cuda_params){dst[0], dst[1], dst[2], dst[3], dst[4], dst[5]};
+        CHECK(cuda_stream_sync(s)); /* the host tensors (and the folded copy) may be freed after this */
+        dshap_free(folded);
+        folded = NULL;
+        cn->p[i] = (cuda_params){dst[0], dst[1], dst[6], dst[2], dst[3], dst[4], dst[5]};
     }
-    CHECK(cuda_stream_sync(s)); /* the host tensors may be freed after this */
 done:
+    dshap_free(folded);
     if (st) cuda_net_free(cn);
     return st;
 }
