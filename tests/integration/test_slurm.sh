@@ -120,12 +120,17 @@ EOF
     done
     scancel --signal=STOP "$id.0" 2>/dev/null || true
     scancel --signal=USR1 --batch "$id"
-    for i in $(seq 1 100); do
-      [ "$(squeue -h -j "$id" -o %T 2>/dev/null)" = PENDING ] && break
+    # Requeued jobs wait cred_expire (120 s) before they are eligible again:
+    # once it is back in the queue, let it start in 2 s. Not at once: slurmd
+    # refuses a credential issued in the same second as the revocation of the
+    # old one ("Job credential revoked") and the job would fail. (Stopping
+    # the step can take several seconds on a loaded machine.)
+    for i in $(seq 1 600); do
+      case "$(squeue -h -j "$id" -o '%T %r' 2>/dev/null)" in
+        "PENDING BeginTime"*) scontrol update JobId="$id" StartTime=now+2; break ;;
+      esac
       sleep 0.1
     done
-    # Requeued jobs wait cred_expire (120 s) before they are eligible again.
-    scontrol update JobId="$id" StartTime=now
     st=$(wait_job "$id")
     log=$t/requeue-$id.out
     if [ "$st" = "COMPLETED 0:0" ] && grep -q "requeueing job $id" "$log" && grep -q "start 2:" "$log" &&
