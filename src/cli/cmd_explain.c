@@ -171,7 +171,7 @@ int cmd_explain(int argc, char **argv) {
         dist_finalize(&d);
         return rc < 0 ? 0 : rc;
     }
-    char line[512], why[256] = "";
+    char why[256] = "";
     o.engine = engine_for_backend(backend, why, sizeof why);
     if (!o.engine) {
         if (d.rank == 0) fprintf(stderr, "dshap: error: %s\n", why);
@@ -179,11 +179,11 @@ int cmd_explain(int argc, char **argv) {
         dist_finalize(&d);
         return 1;
     }
-    if (why[0] && d.rank == 0) fprintf(stderr, "dshap explain: %s\n", why);
+    o.backend_note = why;
     int gpu = o.engine == &cpu_engine_ops ? -1 : placement_pick_gpu(&d, backend_gpu_count());
     o.device = gpu < 0 ? 0 : gpu;
-    st = placement_apply(&d, bind, gpu, line, sizeof line);
-    if (!st) st = placement_report(&d, line);
+    o.gpu = gpu;
+    o.bind = bind;
     char *cl = join_args(argc0, argv0);
     o.command_line = cl;
     if (!st) st = explain_run(&d, &o);

@@ -10,6 +10,7 @@
 
 #include "core/mem.h"
 #include "jobs/checkpoint.h"
+#include "mpi/placement.h"
 #include "jobs/explain_out.h"
 #include "jobs/explain_unit.h"
 #include "jobs/progress.h"
@@ -71,6 +72,13 @@ dshap_status explain_run(dist_ctx *d, const explain_opts *o) {
     if (!st) st = background_select(o->background, bg.N, o->n_background, o->background_seed, o->background_indices, &bg_rows, &R);
     if (!st) st = unit_ctx_init(&uc, o, &net, &data, &bg, bg_rows, R, n_k);
     if ((st = dist_agree(d, st))) goto done;
+    /* Log lines after validation, so bad input still gets exactly one line. */
+    if (o->backend_note && o->backend_note[0] && d->rank == 0) fprintf(stderr, "dshap explain: %s\n", o->backend_note);
+    if (o->bind) {
+        char line[512];
+        if ((st = placement_apply(d, o->bind, o->gpu, line, sizeof line))) goto done;
+        if ((st = placement_report(d, line))) goto done;
+    }
     if ((st = ckpt_open(d, &ck, o, R, n_k, uc.block, uc.chunk))) goto done;
     double t_load = dist_time() - t_start;
 

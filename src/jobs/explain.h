@@ -31,6 +31,9 @@ typedef struct {
     int progress;                   /* 0 off, 1 on (rank 0) */
     int resume;                     /* reuse the units in <output>.ckpt/ */
     const engine_ops *engine;       /* NULL: the CPU engine */
+    const char *bind;               /* placement mode (mpi/placement.h); NULL: no binding, no report */
+    int gpu;                        /* this rank's GPU, -1 for the CPU engine */
+    const char *backend_note;       /* why --backend auto chose the CPU (logged), or NULL */
     int device;                     /* GPU of this rank (device engines) */
     int allow_tf32;
     const char *command_line;
