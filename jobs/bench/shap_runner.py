@@ -25,7 +25,7 @@ import torch  # noqa: E402
 import shap  # noqa: E402
 from shap.explainers._deep import deep_pytorch as shap_dp  # noqa: E402
 import load_h5  # noqa: E402
-from gen_shap import register_fork_handlers, _Select  # noqa: E402
+from gen_shap import _Select  # noqa: E402
 
 
 def main():
@@ -39,8 +39,9 @@ def main():
     ap.add_argument('--threads', type=int, default=2)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    register_fork_handlers()
-    model = load_h5.load_model(a.model, dtype=torch.float32).eval()
+    for name in ('ReLU6', 'SiLU', 'Hardswish'):  # ShapGCN's shap fork rescales these too
+        shap_dp.op_handler[name] = shap_dp.nonlinear_1d
+    model = load_h5.load_model(a.model, dtype=torch.float32)[0].eval()
     with h5py.File(a.inputs, 'r') as f:
         x = torch.from_numpy(f['x'][:a.instances])
     with h5py.File(a.background, 'r') as f:
