@@ -16,9 +16,11 @@
  *  - tflops: useful FLOPs / unit_s, with a backward per triple counted as
  *    one forward (`dshap model info`'s forward FLOPs per sample) and the
  *    forwards of the unit's samples added.
- *  - peak_gib: device memory the engine allocated (its whole footprint);
- *    used_gib: total − free device memory after the run (CUDA context and
- *    cuBLAS workspaces included).
+ *  - peak_gib: device memory the engine allocated (its whole footprint: by
+ *    default 85 % of the card goes to the batched backward); used_gib: total
+ *    − free device memory after the run (CUDA context and cuBLAS workspaces
+ *    included); fixed_gib + per_triple_mib: what the unit needs at least
+ *    (parameters, activations, partials) and per triple of a sub-batch.
  *  - DEVIATION: max |φ_TF32 − φ_FP32| / max |φ_FP32| for the joint and the
  *    full granularity, and for the totals Σφ.
  *  - CPUCHECK: the same comparison of the FP32 GPU engine with the CPU
@@ -123,12 +125,14 @@ static void run_mode(const engine_ops *ops, const dshap_net *net, const float *x
     ops->describe(e, desc, sizeof desc, &peak);
     size_t fr = 0, tot_b = 0;
     cuda_mem_info(&fr, &tot_b);
+    int64_t fixed = 0, per_pair = 0;
+    cuda_engine_estimate(net, &cfg, &fixed, &per_pair);
     printf("RESULT mode=%s n_i=%d n_r=%d n_k=%d pairs_per_batch=%d t_create=%.3f t_ref=%.4f t_inst=%.4f t_attr=%.4f "
            "unit_s=%.4f units=%.0f full_s=%.1f full_min=%.2f us_per_triple=%.2f tflops=%.2f gflop_fwd=%.3f "
-           "peak_gib=%.2f used_gib=%.2f device=\"%s\"\n",
+           "peak_gib=%.2f used_gib=%.2f fixed_gib=%.2f per_triple_mib=%.1f device=\"%s\"\n",
            label, n_i, n_r, n_k, ops == &cuda_engine_ops ? cuda_engine_pairs(e) : 0, t_create, m_ref, m_inst, m_attr,
            unit, units, unit * units, unit * units / 60, 1e6 * m_attr / triples, flops / unit * 1e-12, fwd * 1e-9,
-           peak / 1073741824.0, (double)(tot_b - fr) / 1073741824.0, desc);
+           peak / 1073741824.0, (double)(tot_b - fr) / 1073741824.0, fixed / 1073741824.0, per_pair / 1048576.0, desc);
     fflush(stdout);
     ops->destroy(e);
     free(classes), free(logits), free(tot), free(tr), free(ti), free(ta);

@@ -194,9 +194,10 @@ set +x
         tf=$(field $m tflops)
         ref=${R[sg.$m]:-}
         frac=$(awk -v a="$tf" -v b="$ref" 'BEGIN{if (b > 0) printf "%.0f%%", 100*a/b; else print "?"}')
-        printf '%-18s unit 4x20x60: attribute %s s, unit %s s (+fwd) -> full 316x100x60: %s min; %s TFLOP/s = %s of sgemm; %s us/triple; peak %s GiB (device used %s GiB), %s triples/batch\n' \
+        printf '%-18s unit 4x20x60: attribute %s s, unit %s s (+fwd) -> full 316x100x60: %s min; %s TFLOP/s = %s of sgemm; %s us/triple; memory %s GiB allocated (device used %s; needs %s GiB + %s MiB/triple), %s triples/batch\n' \
             "bench ${m^^}" "$ta" "$(field $m unit_s)" "$(field $m full_min)" "$tf" "$frac" "$(field $m us_per_triple)" \
-            "$(field $m peak_gib)" "$(field $m used_gib)" "$(field $m pairs_per_batch)"
+            "$(field $m peak_gib)" "$(field $m used_gib)" "$(field $m fixed_gib)" "$(field $m per_triple_mib)" \
+            "$(field $m pairs_per_batch)"
     done
     dev=$(grep "^DEVIATION" "$OUT/bench.log" 2>/dev/null | tail -1 | cut -d' ' -f3-)
     printf '%-18s %s  (max |phi_TF32 - phi_FP32| / max |phi_FP32|; goal <= 1e-3)\n' "TF32 vs FP32" "${dev:-n/a}"
