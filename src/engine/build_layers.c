@@ -48,13 +48,22 @@ int layer_sgc(builder *b, const char *prefix, int in, int cout, int graph_dist) 
     return x;
 }
 
+/* Sep and V3: optional 1×1 expand (×expand_ratio) + BN + activation_1. */
+static int expand(builder *b, const char *prefix, int x, int *inner) {
+    char p[200];
+    double ratio = b->net->arch.expand_ratio;
+    if (ratio <= 0) return x;
+    *inner = (int)(b->net->nodes[x].C * ratio);
+    x = conv_bn(b, PATH(p, "%s.expand_conv", prefix), x, *inner, 1, 1, 1, 1);
+    return act(b, PATH(p, "%s.activation_1", prefix), x);
+}
+
 static int inner_reduct(builder *b, int C) { return (int)floor(C / b->net->arch.reduct_ratio); }
 
 int layer_tcn(builder *b, int kind, const char *prefix, int in, int k, int stride) {
     if (b->st) return -1;
     char p[200], q[200];
     int C = b->net->nodes[in].C, x = in, res;
-    const dshap_arch *a = &b->net->arch;
     switch ((tcn_kind)kind) {
     case TCN_BASIC:
         res = tcn_residual(b, prefix, in, stride);
@@ -78,11 +87,7 @@ int layer_tcn(builder *b, int kind, const char *prefix, int in, int k, int strid
     case TCN_SEP: {
         res = tcn_residual(b, prefix, in, stride);
         int inner = C;
-        if (a->expand_ratio > 0) {
-            inner = (int)(C * a->expand_ratio);
-            x = conv_bn(b, PATH(p, "%s.expand_conv", prefix), x, inner, 1, 1, 1, 1);
-            x = act(b, PATH(p, "%s.activation_1", prefix), x);
-        }
+        x = expand(b, prefix, x, &inner);
         x = conv_bn(b, PATH(p, "%s.depth_conv", prefix), x, inner, k, stride, inner, 1);
         x = act(b, PATH(p, "%s.activation_2", prefix), x);
         x = conv_bn(b, PATH(p, "%s.point_conv", prefix), x, C, 1, 1, 1, 1);
@@ -104,11 +109,7 @@ int layer_tcn(builder *b, int kind, const char *prefix, int in, int k, int strid
     case TCN_V3: {
         res = tcn_residual(b, prefix, in, stride);
         int inner = C;
-        if (a->expand_ratio > 0) {
-            inner = (int)(C * a->expand_ratio);
-            x = conv_bn(b, PATH(p, "%s.expand_conv", prefix), x, inner, 1, 1, 1, 1);
-            x = act(b, PATH(p, "%s.activation_1", prefix), x);
-        }
+        x = expand(b, prefix, x, &inner);
         x = conv_bn(b, PATH(p, "%s.depth_conv", prefix), x, inner, k, stride, inner, 1);
         /* Squeeze-excite quirk: its (N, C, 1, 1) output replaces the tensor. */
         x = b_reduce(b, OP_MEAN, PATH(p, "%s.squeez_excite.0", prefix), x, AX_T | AX_V, 0);

@@ -30,7 +30,11 @@ static dshap_status calibrate_affine(node *nd, dshap_model *m, const float *x, i
     /* Pooled features (attention, squeeze-excite) give too few values per
      * channel for a variance: keep their random statistics. */
     if (rows * TV < 64) return DSHAP_OK;
-    double vsum = 0;
+    /* Per-channel batch mean and variance, in double. */
+    double *mean, *vr;
+    TRY(dshap_calloc((void **)&mean, (size_t)nd->C * 2, sizeof(double), "BN statistics"));
+    vr = mean + nd->C;
+    double cnt = (double)rows * TV, vsum = 0;
     for (int c = 0; c < nd->C; c++) {
         double s = 0, s2 = 0;
         for (int64_t r = 0; r < rows; r++)
@@ -39,26 +43,22 @@ static dshap_status calibrate_affine(node *nd, dshap_model *m, const float *x, i
                 s += v;
                 s2 += v * v;
             }
-        vsum += fmax(s2 / ((double)rows * TV) - (s / ((double)rows * TV)) * (s / ((double)rows * TV)), 0);
+        mean[c] = s / cnt;
+        vr[c] = fmax(s2 / cnt - mean[c] * mean[c], 0);
+        vsum += vr[c];
     }
     /* Dead channels (e.g. all clipped by an activation) get the average
      * variance, not a near-zero one that would amplify them 100-fold. */
     double vfloor = fmax(0.1 * vsum / nd->C, 1e-4);
     for (int c = 0; c < nd->C; c++) {
-        double s = 0, s2 = 0;
-        for (int64_t r = 0; r < rows; r++)
-            for (int64_t e = 0; e < TV; e++) {
-                double v = x[(r * nd->C + c) * TV + e];
-                s += v;
-                s2 += v * v;
-            }
-        double cnt = (double)rows * TV, mean = s / cnt, v = fmax(s2 / cnt - mean * mean, vfloor);
-        mu->data[c] = (float)(mean + 0.1 * sqrt(v) * rng_normal(rng));
+        double v = fmax(vr[c], vfloor);
+        mu->data[c] = (float)(mean[c] + 0.1 * sqrt(v) * rng_normal(rng));
         var->data[c] = (float)(v * (0.8 + 0.45 * rng_uniform(rng)));
         double sc = (double)g->data[c] / sqrt((double)var->data[c] + BN_EPS);
         nd->scale[c] = (float)sc;
         nd->shift[c] = (float)((double)be->data[c] - (double)mu->data[c] * sc);
     }
+    dshap_free(mean);
     return DSHAP_OK;
 }
 
