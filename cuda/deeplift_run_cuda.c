@@ -8,14 +8,6 @@
 #include "cuda/phi_cuda.h"
 #include "cuda/plan.h"
 
-/* The same choice as rule_for() in engine/deeplift.c (RULES.md). */
-static rule_kind rule_for(const node *nd, rule_set rules) {
-    if (rules == RULES_GRAD) return RULE_AT_INST;
-    if (rules == RULES_EXACT) return nd->op == OP_ACT || nd->op == OP_SOFTMAX ? RULE_RESCALE : RULE_SHAPLEY;
-    if (nd->shap_module && (nd->op == OP_ACT || nd->op == OP_SOFTMAX)) return RULE_RESCALE;
-    return RULE_AT_REF;
-}
-
 /* Inputs whose multiplier node i's backward writes, in the order it writes them. */
 static int targets(const node *nd, int *t) {
     if (nd->op == OP_INPUT) return 0;
@@ -172,16 +164,16 @@ static dshap_status node_backward(const dl_batch *bt, int i, double *phi) {
     case OP_RESHAPE: return copy_backward_cuda(mx, my, (int64_t)B * node_size(nd), acc[0], s);
     case OP_ACT:
         return act_deeplift_cuda(mx, my, ai->y[nd->in[0]], ar->y[nd->in[0]], rows, node_size(nd), nd->act,
-                                 rule_for(nd, job->rules), acc[0], s);
+                                 deeplift_rule_for(nd, job->rules), acc[0], s);
     case OP_SOFTMAX:
         return softmax_deeplift_cuda(mx, my, ai->y[nd->in[0]], ar->y[nd->in[0]], ai->y[i], ar->y[i], rows, shp(nd),
-                                     nd->axes, rule_for(nd, job->rules), acc[0], s);
+                                     nd->axes, deeplift_rule_for(nd, job->rules), acc[0], s);
     case OP_MAX:
         return max_deeplift_cuda(mx, my, ai->y[nd->in[0]], ar->y[nd->in[0]], ai->y[i], ar->y[i], rows, shp(in),
-                                 nd->axes, rule_for(nd, job->rules), acc[0], s);
+                                 nd->axes, deeplift_rule_for(nd, job->rules), acc[0], s);
     case OP_MUL:
         return mul_deeplift_cuda(mx, mx1, my, ai->y[nd->in[0]], ar->y[nd->in[0]], ai->y[nd->in[1]], ar->y[nd->in[1]],
-                                 rows, shp(nd), shp(in), shp(&net->nodes[nd->in[1]]), rule_for(nd, job->rules), acc[0],
+                                 rows, shp(nd), shp(in), shp(&net->nodes[nd->in[1]]), deeplift_rule_for(nd, job->rules), acc[0],
                                  acc[1], s);
     case OP_COUNT: break;
     }

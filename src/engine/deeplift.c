@@ -30,7 +30,7 @@ int64_t net_max_node_floats(const dshap_net *net) {
 }
 
 /* Which rule a nonlinear node uses under a rule set (RULES.md). */
-static rule_kind rule_for(const node *nd, rule_set rules) {
+rule_kind deeplift_rule_for(const node *nd, rule_set rules) {
     if (rules == RULES_GRAD) return RULE_AT_INST;
     if (rules == RULES_EXACT) return nd->op == OP_ACT || nd->op == OP_SOFTMAX ? RULE_RESCALE : RULE_SHAPLEY;
     /* shap: rescale where shap has a handler for the nn.Module, else the
@@ -151,21 +151,21 @@ static dshap_status node_backward(dl_state *s, int i, double *phi) {
     case OP_PERSON_MEAN: person_mean_backward_cpu(mx, my, s->P, net->arch.num_persons, node_size(nd)); break;
     case OP_RESHAPE: copy_backward_cpu(mx, my, (int64_t)B * node_size(nd)); break;
     case OP_ACT:
-        act_deeplift_cpu(mx, my, ai->y[nd->in[0]], ar->y[nd->in[0]], rows, node_size(nd), nd->act, rule_for(nd, job->rules));
+        act_deeplift_cpu(mx, my, ai->y[nd->in[0]], ar->y[nd->in[0]], rows, node_size(nd), nd->act, deeplift_rule_for(nd, job->rules));
         break;
     case OP_SOFTMAX:
         softmax_deeplift_cpu(mx, my, ai->y[nd->in[0]], ar->y[nd->in[0]], ai->y[i], ar->y[i], rows, shp(nd), nd->axes,
-                             rule_for(nd, job->rules));
+                             deeplift_rule_for(nd, job->rules));
         break;
     case OP_MAX:
         max_deeplift_cpu(mx, my, ai->y[nd->in[0]], ar->y[nd->in[0]], ai->y[i], ar->y[i], rows, shp(in), nd->axes,
-                         rule_for(nd, job->rules));
+                         deeplift_rule_for(nd, job->rules));
         break;
     case OP_MUL: {
         const node *in1 = &net->nodes[nd->in[1]];
         TRY(touch(s, nd->in[1], &mx1));
         mul_deeplift_cpu(mx, mx1, my, ai->y[nd->in[0]], ar->y[nd->in[0]], ai->y[nd->in[1]], ar->y[nd->in[1]], rows,
-                         shp(nd), shp(in), shp(in1), rule_for(nd, job->rules));
+                         shp(nd), shp(in), shp(in1), deeplift_rule_for(nd, job->rules));
         break;
     }
     case OP_COUNT: break;

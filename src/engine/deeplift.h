@@ -4,6 +4,7 @@
 #ifndef DSHAP_DEEPLIFT_H
 #define DSHAP_DEEPLIFT_H
 
+#include "cpu/deeplift_cpu.h"
 #include "engine/forward.h"
 
 typedef enum {
@@ -11,6 +12,10 @@ typedef enum {
     RULES_SHAP,  /* reproduce shap.DeepExplainer on the PyTorch model */
     RULES_GRAD   /* plain input gradient at the instance (Grad-CAM, checks) */
 } rule_set;
+
+/* The rule a nonlinear node uses under a rule set (RULES.md); the CPU and
+ * CUDA backward drivers both ask here. */
+rule_kind deeplift_rule_for(const node *nd, rule_set rules);
 
 /* Per node: 1 if the rules read its output (cache it on both sides). */
 void deeplift_keep_mask(const dshap_net *net, unsigned char *keep);

@@ -90,14 +90,6 @@ static void check_forward(const char *name, const dshap_net *net, const cuda_net
 
 /* ---------------- backward, node by node ---------------- */
 
-/* rule_for() of engine/deeplift.c */
-static rule_kind rule_for(const node *nd, rule_set rules) {
-    if (rules == RULES_GRAD) return RULE_AT_INST;
-    if (rules == RULES_EXACT) return nd->op == OP_ACT || nd->op == OP_SOFTMAX ? RULE_RESCALE : RULE_SHAPLEY;
-    if (nd->shap_module && (nd->op == OP_ACT || nd->op == OP_SOFTMAX)) return RULE_RESCALE;
-    return RULE_AT_REF;
-}
-
 static shape3 shp(const node *nd) { return (shape3){nd->C, nd->T, nd->V}; }
 
 /* The CPU multipliers of every node for all P triples in one batch, with the
@@ -130,7 +122,7 @@ static void cpu_multipliers(const dshap_net *net, rule_set rules, const net_acts
         float *my = m[i], *mx = NULL, *mx1 = NULL;
         if (nd->op != OP_INPUT && nd->op != OP_CONCAT) mx = TOUCH(nd->in[0]);
         if (nd->op == OP_ADD || nd->op == OP_MUL) mx1 = TOUCH(nd->in[1]);
-        rule_kind rk = rule_for(nd, rules);
+        rule_kind rk = deeplift_rule_for(nd, rules);
         switch (nd->op) {
         case OP_INPUT: break;
         case OP_CONV:
