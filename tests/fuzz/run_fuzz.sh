@@ -21,7 +21,7 @@ if ! "$cc" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=unde
   echo "fuzz build failed:"; cat "$work/build.log"; exit 1
 fi
 mkdir -p "$work/corpus"
-cp "$root"/tests/fixtures/skeleton_bad/*.skeleton "$root"/tests/fixtures/skeleton_good/*.skeleton "$work/corpus/"
+cp "$root"/tests/fixtures/skeleton_bad/*.skel.txt "$root"/tests/fixtures/skeleton_good/*.skel.txt "$work/corpus/"
 echo "fuzzing the .skeleton parser for ${secs} s (seeds: $(ls "$work/corpus" | wc -l) files; work folder $work)"
 "$bin" "$work/corpus" -max_total_time="$secs" -max_len=131072 -timeout=10 -rss_limit_mb=2048 \
   -artifact_prefix="$work/" -print_final_stats=1 >"$work/fuzz.log" 2>&1

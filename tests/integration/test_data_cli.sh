@@ -70,7 +70,7 @@ while read -r file reason; do
   i=$((i + 1))
   ln -s "$(cd "$fixtures/skeleton_bad" && pwd)/$file" "corpus/$(printf 'S001C002P001R001A%03d' $i).skeleton"
 done <"$fixtures/skeleton_bad/MANIFEST"
-ln -s "$(cd "$fixtures/skeleton_good" && pwd)/S001C002P001R001A006.skeleton" corpus/S001C002P001R002A001.skeleton
+ln -s "$(cd "$fixtures/skeleton_good" && pwd)/S001C002P001R001A006.skel.txt" corpus/S001C002P001R002A001.skeleton
 expect 0 "import-ntu on the malformed corpus + 1 good file" -- "$dshap" data import-ntu corpus --benchmark xview --split train -o corpus.h5
 n=$(grep -c "^import-ntu: skipped S001C002P001R001A[0-9]*\.skeleton:[0-9]*: " err)
 [ "$n" -eq "$i" ] && ok "$n skip lines with file:line: problem" || { bad "$n skip lines for $i files"; cat err; }

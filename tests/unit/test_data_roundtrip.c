@@ -236,7 +236,7 @@ static void bad_corpus(const char *fixtures) {
         free(target);
     }
     fclose(m);
-    snprintf(src, sizeof src, "%s/skeleton_good/S001C002P001R001A006.skeleton", fixtures);
+    snprintf(src, sizeof src, "%s/skeleton_good/S001C002P001R001A006.skel.txt", fixtures);
     snprintf(dst, sizeof dst, "%s/S001C002P001R002A001.skeleton", dir);
     char *abs = realpath(src, NULL);
     EXPECT(abs && symlink(abs, dst) == 0, "symlink good file");

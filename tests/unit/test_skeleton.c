@@ -48,7 +48,7 @@ static void check_good(const char *fixtures, sk_sample *s) {
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char file[64], g[64];
         long long frames, maxb, ids, hist[7];
-        snprintf(file, sizeof file, "%s.skeleton", names[i]);
+        snprintf(file, sizeof file, "%s.skel.txt", names[i]);
         snprintf(g, sizeof g, "/%s", names[i]);
         EXPECT_OK(parse_path(dir, file, s));
         EXPECT_OK(h5io_read_attr_int(&f, g, "frames", &frames));
@@ -118,7 +118,7 @@ static void check_bad(const char *fixtures, sk_sample *s) {
 /* LF and CRLF copies of one file must give identical samples. */
 static void check_line_ends(const char *fixtures, sk_sample *s) {
     char path[4096];
-    snprintf(path, sizeof path, "%s/skeleton_good/S001C002P001R001A005.skeleton", fixtures);
+    snprintf(path, sizeof path, "%s/skeleton_good/S001C002P001R001A005.skel.txt", fixtures);
     FILE *fp = fopen(path, "rb");
     EXPECT(fp != NULL, "cannot open %s", path);
     if (!fp) return;
