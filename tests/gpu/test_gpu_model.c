@@ -9,7 +9,6 @@
  * whole tensor; tolerance 1e-4 (FP32 sums in another order, compounded
  * through the network's depth). Attributions: max |Δφ| / max |φ| ≤ 1e-4,
  * or four times the CPU's own sensitivity where that is larger (check_engines). */
-#include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -335,7 +334,6 @@ static void check_fixture(const char *dir, const char *name) {
     model_free(&m);
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 int main(int argc, char **argv) {
     gpu_require("test_gpu_model");
@@ -345,20 +343,12 @@ int main(int argc, char **argv) {
     }
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/forward", argv[1]);
-    DIR *d = opendir(dir);
-    if (!d) {
+    char *names[64];
+    int n = tl_list_fixtures(dir, ".model.h5", names, 64);
+    if (n < 0) {
         fprintf(stderr, "cannot open %s\n", dir);
         return 1;
     }
-    char *names[64];
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) && n < 64) {
-        const char *suf = strstr(e->d_name, ".model.h5");
-        if (suf && suf[9] == '\0') names[n++] = strndup(e->d_name, (size_t)(suf - e->d_name));
-    }
-    closedir(d);
-    qsort(names, (size_t)n, sizeof(char *), cmp_str);
     EXPECT(n >= 8, "expected the 8 forward fixtures, found %d", n);
     int64_t scratch = 0;
     for (int i = 0; i < n; i++) {

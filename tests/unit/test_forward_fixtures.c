@@ -2,7 +2,6 @@
  * fixtures in tests/fixtures/forward) on both published architectures and
  * six random ones: logits and every recorded module output, max |Δ| ≤
  * 1e-4·max(1, |ref|) per element; the first disagreeing node is named. */
-#include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,22 +98,14 @@ int main(int argc, char **argv) {
     if (argc < 2) tl_skip("usage: test_forward_fixtures FIXTURES_DIR");
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/forward", argv[1]);
-    DIR *d = opendir(dir);
-    if (!d) {
+    char *names[64];
+    int n = tl_list_fixtures(dir, ".model.h5", names, 64);
+    if (n < 0) {
         fprintf(stderr, "no fixtures in %s\n", dir);
         return 1;
     }
-    struct dirent *e;
-    int n = 0;
-    while ((e = readdir(d))) {
-        size_t len = strlen(e->d_name);
-        if (len < 4 || strcmp(e->d_name + len - 3, ".h5") || strstr(e->d_name, ".model.h5")) continue;
-        char name[256];
-        snprintf(name, sizeof name, "%.*s", (int)(len - 3), e->d_name);
-        check_fixture(dir, name);
-        n++;
-    }
-    closedir(d);
+    for (int i = 0; i < n; i++) check_fixture(dir, names[i]);
+    tl_free_names(names, n);
     EXPECT(n >= 8, "expected at least 8 forward fixtures, found %d", n);
     return tl_finish("test_forward_fixtures");
 }

@@ -14,7 +14,6 @@
  * every (instance, class, branch) sum must match to 1e-4 · Σ|φ| of the block,
  * everywhere. Seen: sg_pa_tanh_cp19 instance 1, branch B (2e-2); all other
  * blocks within 1e-4. */
-#include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,22 +126,14 @@ int main(int argc, char **argv) {
     if (argc < 2) tl_skip("usage: test_shap_fixtures FIXTURES_DIR");
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/shap", argv[1]);
-    DIR *d = opendir(dir);
-    if (!d) {
+    char *names[64];
+    int count = tl_list_fixtures(dir, ".h5", names, 64);
+    if (count < 0) {
         fprintf(stderr, "no fixtures in %s\n", dir);
         return 1;
     }
-    struct dirent *ent;
-    int count = 0;
-    while ((ent = readdir(d))) {
-        size_t len = strlen(ent->d_name);
-        if (len < 4 || strcmp(ent->d_name + len - 3, ".h5")) continue;
-        char name[256];
-        snprintf(name, sizeof name, "%.*s", (int)(len - 3), ent->d_name);
-        check_fixture(argv[1], name);
-        count++;
-    }
-    closedir(d);
+    for (int i = 0; i < count; i++) check_fixture(argv[1], names[i]);
+    tl_free_names(names, count);
     EXPECT(count >= 5, "expected at least 5 shap fixtures, found %d", count);
     return tl_finish("test_shap_fixtures");
 }

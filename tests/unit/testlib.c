@@ -1,7 +1,9 @@
 #include "testlib.h"
 
 #include <math.h>
+#include <dirent.h>
 #include <stdlib.h>
+#include <string.h>
 
 int tl_checks, tl_failures;
 
@@ -27,4 +29,28 @@ double tl_max_rel_err(const float *a, const double *b, long long n, long long *w
     }
     if (where) *where = w;
     return worst;
+}
+
+static int cmp_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+int tl_list_fixtures(const char *dir, const char *suffix, char **names, int cap) {
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    size_t ls = strlen(suffix);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < cap) {
+        size_t len = strlen(e->d_name);
+        if (len <= ls || strcmp(e->d_name + len - ls, suffix)) continue;
+        /* "x.h5" must not also match "x.model.h5" */
+        if (!strcmp(suffix, ".h5") && len > 9 && !strcmp(e->d_name + len - 9, ".model.h5")) continue;
+        names[n++] = strndup(e->d_name, len - ls);
+    }
+    closedir(d);
+    qsort(names, (size_t)n, sizeof(char *), cmp_name);
+    return n;
+}
+
+void tl_free_names(char **names, int n) {
+    for (int i = 0; i < n; i++) free(names[i]);
 }

@@ -28,6 +28,11 @@ extern int tl_checks, tl_failures;
 int tl_finish(const char *name);
 /* Exit 77 with a reason: ctest reports the test as skipped. */
 void tl_skip(const char *reason) __attribute__((noreturn));
+/* The sorted names NAME of the files NAME<suffix> in dir (at most cap);
+ * returns the count, -1 when dir cannot be read. Free with tl_free_names. */
+int tl_list_fixtures(const char *dir, const char *suffix, char **names, int cap);
+void tl_free_names(char **names, int n);
+
 /* max |a - b| / max(1, |b|) over n elements; *where gets the worst index. */
 double tl_max_rel_err(const float *a, const double *b, long long n, long long *where);
 
