@@ -44,7 +44,6 @@ int main(int argc, char **argv) {
     cpu_backend_init();
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "dshap: error: unknown command '%s'\n", argv[1]);
-    usage(stderr);
+    fprintf(stderr, "dshap: error: unknown command '%s' (dshap --help lists them)\n", argv[1]);
     return EXIT_USAGE;
 }
