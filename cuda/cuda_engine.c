@@ -24,7 +24,7 @@ struct engine {
     unsigned char *keep;
     cuda_net cn;
     cuda_fwd_plan fp;
-    cuda_dl_plan bp;
+    dl_plan bp;
     cuda_acts inst, ref;
     float *work;            /* forward work arena */
     float *x_inst, *x_ref;  /* device copies: the rules read x − r at the input */
@@ -60,7 +60,7 @@ static int64_t need_fixed(const mem_need *m) {
     return m->params + m->acts_inst + m->acts_ref + m->work + m->x + m->phi + m->out + m->scratch + RESERVE_BYTES;
 }
 
-static void need_for(const dshap_net *net, const cuda_fwd_plan *fp, const cuda_dl_plan *bp, int max_inst, int max_ref,
+static void need_for(const dshap_net *net, const cuda_fwd_plan *fp, const dl_plan *bp, int max_inst, int max_ref,
                      int max_classes, mem_need *m) {
     int64_t F = sample_floats(net), nk = (int64_t)max_inst * max_classes;
     int64_t nmax = max_inst > max_ref ? max_inst : max_ref;
@@ -75,11 +75,11 @@ static void need_for(const dshap_net *net, const cuda_fwd_plan *fp, const cuda_d
     m->per_pair = 4 * bp->per_pair + 4 * cuda_dl_rows_per_pair(net);
 }
 
-static dshap_status plans(const dshap_net *net, unsigned char **keep, cuda_fwd_plan *fp, cuda_dl_plan *bp) {
+static dshap_status plans(const dshap_net *net, unsigned char **keep, cuda_fwd_plan *fp, dl_plan *bp) {
     TRY(dshap_calloc((void **)keep, (size_t)net->n_nodes, 1, "keep mask"));
     deeplift_keep_mask(net, *keep);
     TRY(cuda_fwd_plan_make(fp, net, *keep));
-    TRY(cuda_dl_plan_make(bp, net));
+    TRY(dl_plan_make(bp, net, -1));
     return DSHAP_OK;
 }
 
@@ -87,7 +87,7 @@ dshap_status cuda_engine_estimate(const dshap_net *net, const engine_cfg *cfg, i
                                   int64_t *per_pair_bytes) {
     unsigned char *keep = NULL;
     cuda_fwd_plan fp = {0};
-    cuda_dl_plan bp = {0};
+    dl_plan bp = {0};
     dshap_status st = plans(net, &keep, &fp, &bp);
     if (!st) {
         mem_need m;
@@ -97,7 +97,7 @@ dshap_status cuda_engine_estimate(const dshap_net *net, const engine_cfg *cfg, i
     }
     dshap_free(keep);
     cuda_fwd_plan_free(&fp);
-    cuda_dl_plan_free(&bp);
+    dl_plan_free(&bp);
     return st;
 }
 
@@ -121,7 +121,7 @@ static void cuda_destroy(engine *e) {
     cuda_release(e->arena);
     cuda_release(e->rows);
     cuda_fwd_plan_free(&e->fp);
-    cuda_dl_plan_free(&e->bp);
+    dl_plan_free(&e->bp);
     dshap_free(e->keep);
     dshap_free(e);
 }

@@ -10,34 +10,14 @@
 
 #include "cuda/forward_cuda.h"
 #include "engine/deeplift.h"
+#include "engine/dl_plan.h"
 
-/* Two savings over the CPU's order of work, both exact in real arithmetic:
- *  - fold: a convolution whose only reader is a BN runs its transpose with
- *    the BN's scale folded into its weights (net_cuda.h), on the BN's
- *    multiplier; the BN's own backward is skipped.
- *  - alias: the first input of a residual add (same shape, first written
- *    there) takes the add's multiplier buffer instead of a copy of it.
- * A node's multiplier then lives in the buffer of store[i]. */
-typedef struct {
-    int n_nodes;
-    unsigned char *reach; /* node has a path to the logits */
-    unsigned char *acc;   /* (n_nodes, NODE_MAX_IN): that input's contribution accumulates */
-    unsigned char *alias; /* (n_nodes, NODE_MAX_IN): that input takes this node's buffer, no kernel */
-    unsigned char *skip;  /* node's backward is folded into its input convolution's */
-    unsigned char *folded;/* convolution that reads its BN's multiplier with folded weights */
-    int *store;           /* node whose buffer holds the multiplier */
-    int64_t *off;         /* multiplier offset, floats per triple (-1: none) */
-    int64_t per_pair;     /* arena floats per triple */
-} cuda_dl_plan;
-
-dshap_status cuda_dl_plan_make(cuda_dl_plan *p, const dshap_net *net);
-void cuda_dl_plan_free(cuda_dl_plan *p);
 /* Device ints of row maps per triple. */
 static inline int64_t cuda_dl_rows_per_pair(const dshap_net *net) { return 2 * (int64_t)net->arch.num_persons + 2; }
 
 typedef struct {
     const cuda_net *cn;
-    const cuda_dl_plan *plan;
+    const dl_plan *plan;
     rule_set rules;
     const cuda_acts *inst;  /* forward of the n_i instances */
     const float *x_inst;    /* device (n_i, 4, 2C, T, V, M) */

@@ -4,7 +4,7 @@
 
 #include "core/mem.h"
 #include "cuda/ops_cuda.h"
-#include "cuda/plan.h"
+#include "engine/memplan.h"
 
 static int64_t per_sample(const dshap_net *net, int i) {
     const node *nd = &net->nodes[i];

@@ -5,16 +5,6 @@
 #include "core/mem.h"
 #include "cuda/exec.h"
 
-int conv_fold_target(const dshap_net *net, int c) {
-    if (net->nodes[c].op != OP_CONV || c == net->out) return -1;
-    int reader = -1, readers = 0;
-    for (int i = c + 1; i < net->n_nodes; i++)
-        for (int j = 0; j < net->nodes[i].n_in; j++)
-            if (net->nodes[i].in[j] == c) readers++, reader = i;
-    if (readers != 1 || net->nodes[reader].op != OP_AFFINE) return -1;
-    return reader;
-}
-
 #define N_PARAMS 7
 
 /* Sizes in bytes of a node's tensors, in the order they are laid out:
@@ -48,15 +38,6 @@ int64_t cuda_net_bytes(const dshap_net *net) {
     return total;
 }
 
-/* diag(scale of the BN that reads conv c) · w, on the host. */
-static dshap_status fold_weights(const dshap_net *net, int c, float **out) {
-    const node *nd = &net->nodes[c], *bn = &net->nodes[conv_fold_target(net, c)];
-    int64_t per = (int64_t)(net->nodes[nd->in[0]].C / nd->groups) * nd->k;
-    TRY(dshap_alloc_floats(out, (size_t)(nd->C * per), "folded weights"));
-    for (int co = 0; co < nd->C; co++)
-        for (int64_t e = 0; e < per; e++) (*out)[co * per + e] = nd->w[co * per + e] * bn->scale[co];
-    return DSHAP_OK;
-}
 
 int64_t cuda_net_scratch_floats(const dshap_net *net) {
     int64_t mx = 0;
@@ -83,7 +64,7 @@ dshap_status cuda_net_upload(cuda_net *cn, const dshap_net *net, cuda_stream s) 
         const node *nd = &net->nodes[i];
         int64_t sz[N_PARAMS];
         param_sizes(net, i, sz);
-        if (sz[6]) CHECK(fold_weights(net, i, &folded));
+        if (sz[6]) CHECK(conv_fold_weights(net, i, &folded));
         const void *src[N_PARAMS] = {nd->w, nd->b, nd->scale, nd->shift, nd->G, nd->index, folded};
         void *dst[N_PARAMS] = {0};
         for (int j = 0; j < N_PARAMS; j++) {

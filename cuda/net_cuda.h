@@ -5,6 +5,7 @@
 #define DSHAP_NET_CUDA_H
 
 #include "cuda/device.h"
+#include "engine/dl_plan.h"
 #include "engine/net.h"
 
 typedef struct {
@@ -22,11 +23,6 @@ typedef struct {
     int64_t bytes;
 } cuda_net;
 
-/* The AFFINE node (folded BN) that is the only reader of convolution c, or
- * -1. The backward then skips the affine and runs the convolution's
- * transpose with w_fold = diag(scale)·w on the affine's multiplier: one pass
- * over the largest tensors fewer per conv + BN pair. */
-int conv_fold_target(const dshap_net *net, int c);
 /* Bytes the upload will take (for the memory check before allocating). */
 int64_t cuda_net_bytes(const dshap_net *net);
 dshap_status cuda_net_upload(cuda_net *cn, const dshap_net *net, cuda_stream s);

@@ -2,8 +2,10 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cpu/act.h"
+#include "cpu/simd.h"
 #include "engine/arch.h"
 #include "engine/net.h"
 
@@ -17,26 +19,32 @@ static inline float act_slope(int act, rule_kind rule, float xi, float xr) {
     return fabsf(d) < RESCALE_EPS ? act_derivative(act, xr) : ratio;
 }
 
-#define ACT_RULE_LOOP(KIND)                                                                  \
-    for (int64_t e = 0; e < S; e++) mx[e] += my[e] * act_slope(KIND, rule, xi[e], xr[e]); \
+#define ACT_RULE_LOOP(KIND)                                                                         \
+    if (acc)                                                                                        \
+        for (int64_t e = 0; e < S; e++) mx[e] += my[e] * act_slope(KIND, rule, xi[e], xr[e]);      \
+    else                                                                                            \
+        for (int64_t e = 0; e < S; e++) mx[e] = my[e] * act_slope(KIND, rule, xi[e], xr[e]);       \
     break;
 
-void act_deeplift_cpu(float *m_x, const float *m_y, const float *x_i, const float *x_r, pair_rows rows, int64_t S,
-                      int act, rule_kind rule) {
-#pragma omp parallel for schedule(static)
-    for (int q = 0; q < rows.B; q++) {
-        const float *xi = x_i + (int64_t)rows.xi[q] * S, *xr = x_r + (int64_t)rows.xr[q] * S;
-        const float *my = m_y + (int64_t)q * S;
-        float *mx = m_x + (int64_t)q * S;
-        switch (act) {
-        case ACT_RELU: ACT_RULE_LOOP(ACT_RELU)
-        case ACT_RELU6: ACT_RULE_LOOP(ACT_RELU6)
-        case ACT_HARDSWISH: ACT_RULE_LOOP(ACT_HARDSWISH)
-        case ACT_SILU: ACT_RULE_LOOP(ACT_SILU)
-        case ACT_SIGMOID: ACT_RULE_LOOP(ACT_SIGMOID)
-        case ACT_TANH: ACT_RULE_LOOP(ACT_TANH)
-        }
+/* One row; cloned per vector width (the same IEEE operations in each). */
+CPU_CLONES static void act_rule_row(float *mx, const float *my, const float *xi, const float *xr, int64_t S, int act,
+                                    rule_kind rule, int acc) {
+    switch (act) {
+    case ACT_RELU: ACT_RULE_LOOP(ACT_RELU)
+    case ACT_RELU6: ACT_RULE_LOOP(ACT_RELU6)
+    case ACT_HARDSWISH: ACT_RULE_LOOP(ACT_HARDSWISH)
+    case ACT_SILU: ACT_RULE_LOOP(ACT_SILU)
+    case ACT_SIGMOID: ACT_RULE_LOOP(ACT_SIGMOID)
+    case ACT_TANH: ACT_RULE_LOOP(ACT_TANH)
     }
+}
+
+void act_deeplift_cpu(float *m_x, const float *m_y, const float *x_i, const float *x_r, pair_rows rows, int64_t S,
+                      int act, rule_kind rule, int acc) {
+#pragma omp parallel for schedule(static)
+    for (int q = 0; q < rows.B; q++)
+        act_rule_row(m_x + (int64_t)q * S, m_y + (int64_t)q * S, x_i + (int64_t)rows.xi[q] * S,
+                     x_r + (int64_t)rows.xr[q] * S, S, act, rule, acc);
 }
 #undef ACT_RULE_LOOP
 
@@ -48,7 +56,7 @@ static void line_geometry(shape3 s, int axis, int *L, int64_t *St, int64_t *line
 }
 
 void softmax_deeplift_cpu(float *m_x, const float *m_y, const float *x_i, const float *x_r, const float *y_i,
-                          const float *y_r, pair_rows rows, shape3 s, int axis, rule_kind rule) {
+                          const float *y_r, pair_rows rows, shape3 s, int axis, rule_kind rule, int acc) {
     int L;
     int64_t St, lines, n = (int64_t)s.C * s.T * s.V;
     line_geometry(s, axis, &L, &St, &lines);
@@ -63,6 +71,8 @@ void softmax_deeplift_cpu(float *m_x, const float *m_y, const float *x_i, const 
             const float *yj = (at_inst ? y_i + (int64_t)rows.xi[q] * n : y_r + (int64_t)rows.xr[q] * n) + base;
             double dot = 0;
             for (int j = 0; j < L; j++) dot += (double)my[j * St] * yj[j * St];
+            if (!acc)
+                for (int j = 0; j < L; j++) mx[j * St] = 0.0f;
             if (rule == RULE_AT_INST || rule == RULE_AT_REF) {
                 for (int j = 0; j < L; j++) mx[j * St] += (float)(yj[j * St] * (my[j * St] - dot));
                 continue;
@@ -95,7 +105,7 @@ static void argmax_windows(const float *x, shape3 sx, shape3 so, int64_t *arg) {
 }
 
 void max_deeplift_cpu(float *m_x, const float *m_y, const float *x_i, const float *x_r, const float *y_i,
-                      const float *y_r, pair_rows rows, shape3 sx, int axes, rule_kind rule) {
+                      const float *y_r, pair_rows rows, shape3 sx, int axes, rule_kind rule, int acc) {
     shape3 so = {axes & AX_C ? 1 : sx.C, axes & AX_T ? 1 : sx.T, axes & AX_V ? 1 : sx.V};
     int64_t nx = (int64_t)sx.C * sx.T * sx.V, no = (int64_t)so.C * so.T * so.V;
 #pragma omp parallel for schedule(static)
@@ -104,6 +114,7 @@ void max_deeplift_cpu(float *m_x, const float *m_y, const float *x_i, const floa
         const float *xi = x_i + (int64_t)rows.xi[q] * nx, *xr = x_r + (int64_t)rows.xr[q] * nx;
         const float *my = m_y + q * no;
         float *mx = m_x + q * nx;
+        if (!acc) memset(mx, 0, sizeof(float) * (size_t)nx);
         argmax_windows(xi, sx, so, ai);
         argmax_windows(xr, sx, so, ar);
         for (int64_t o = 0; o < no; o++) {
@@ -124,7 +135,8 @@ void max_deeplift_cpu(float *m_x, const float *m_y, const float *x_i, const floa
 }
 
 void mul_deeplift_cpu(float *m_a, float *m_b, const float *m_z, const float *a_i, const float *a_r, const float *b_i,
-                      const float *b_r, pair_rows rows, shape3 sz, shape3 sa, shape3 sb, rule_kind rule) {
+                      const float *b_r, pair_rows rows, shape3 sz, shape3 sa, shape3 sb, rule_kind rule, int acc_a,
+                      int acc_b) {
     int64_t nz = (int64_t)sz.C * sz.T * sz.V, na = (int64_t)sa.C * sa.T * sa.V, nb = (int64_t)sb.C * sb.T * sb.V;
 #pragma omp parallel for schedule(static)
     for (int q = 0; q < rows.B; q++) {
@@ -132,6 +144,8 @@ void mul_deeplift_cpu(float *m_a, float *m_b, const float *m_z, const float *a_i
         const float *bi = b_i + (int64_t)rows.xi[q] * nb, *br = b_r + (int64_t)rows.xr[q] * nb;
         const float *mz = m_z + q * nz;
         float *ma = m_a + q * na, *mb = m_b + q * nb;
+        if (!acc_a) memset(ma, 0, sizeof(float) * (size_t)na);
+        if (!acc_b) memset(mb, 0, sizeof(float) * (size_t)nb);
         for (int c = 0; c < sz.C; c++)
             for (int t = 0; t < sz.T; t++)
                 for (int v = 0; v < sz.V; v++) {

@@ -14,8 +14,9 @@ struct engine {
     float *x_inst, *x_ref;  /* copies: the rules read x − r at the input */
     int n_inst, n_ref;
     double *phi_full;       /* (max_inst, max_classes, F) */
+    cpu_backward bw;
+    float *arena;           /* backward multipliers, max_pairs triples */
     int max_pairs;
-    int64_t peak;
 };
 
 static int64_t sample_floats(const dshap_net *net) {
@@ -31,6 +32,8 @@ static void cpu_destroy(engine *e) {
     dshap_free(e->x_inst);
     dshap_free(e->x_ref);
     dshap_free(e->phi_full);
+    dshap_free(e->arena);
+    cpu_backward_free(&e->bw);
     dshap_free(e);
 }
 
@@ -40,12 +43,15 @@ static dshap_status cpu_create(engine **out, const dshap_net *net, const engine_
     e->net = net;
     e->cfg = *cfg;
     int64_t F = sample_floats(net);
-    /* The backward frontier is about 4 live tensors of the largest node per triple. */
-    double budget = (cfg->memory_gib > 0 ? cfg->memory_gib : 2.0) * 1073741824.0;
-    double per_pair = 4.0 * sizeof(float) * (double)net_max_node_floats(net);
-    e->max_pairs = (int)(budget / per_pair);
-    if (e->max_pairs < 1) e->max_pairs = 1;
     dshap_status st = DSHAP_OK;
+    CHECK(cpu_backward_make(&e->bw, net, -1));
+    /* The multiplier arena is the plan's floats per triple times the sub-batch. */
+    double budget = (cfg->memory_gib > 0 ? cfg->memory_gib : 2.0) * 1073741824.0;
+    e->max_pairs = (int)(budget / (sizeof(float) * (double)e->bw.plan.per_pair));
+    if (e->max_pairs < 1) e->max_pairs = 1;
+    if (e->max_pairs > cfg->max_inst * cfg->max_ref * cfg->max_classes)
+        e->max_pairs = cfg->max_inst * cfg->max_ref * cfg->max_classes;
+    CHECK(dshap_alloc_floats(&e->arena, (size_t)(e->bw.plan.per_pair * e->max_pairs), "multipliers"));
     CHECK(dshap_calloc((void **)&e->keep, (size_t)net->n_nodes, 1, "keep mask"));
     deeplift_keep_mask(net, e->keep);
     CHECK(acts_alloc(&e->inst, net, cfg->max_inst, e->keep));
@@ -85,10 +91,8 @@ static dshap_status cpu_attribute(engine *e, rule_set rules, int n_k, const int 
     memset(e->phi_full, 0, sizeof(double) * (size_t)(nk * F));
     dl_job job = {.net = e->net, .rules = rules, .inst = &e->inst, .x_inst = e->x_inst, .n_i = e->n_inst,
                   .ref = &e->ref, .x_ref = e->x_ref, .n_r = e->n_ref, .n_k = n_k, .classes = classes,
-                  .max_pairs = e->max_pairs, .capture = -1};
-    int64_t peak = 0;
-    TRY(deeplift_run_cpu(&job, e->phi_full, &peak));
-    if (peak > e->peak) e->peak = peak;
+                  .max_pairs = e->max_pairs, .capture = -1, .bw = &e->bw, .arena = e->arena};
+    TRY(deeplift_run_cpu(&job, e->phi_full, NULL));
     for (int64_t ik = 0; ik < nk; ik++) {
         const double *p = e->phi_full + ik * F;
         double s = 0;
@@ -101,7 +105,7 @@ static dshap_status cpu_attribute(engine *e, rule_set rules, int n_k, const int 
 
 static void cpu_describe(engine *e, char *buf, size_t cap, int64_t *peak_bytes) {
     snprintf(buf, cap, "cpu");
-    *peak_bytes = e->peak + e->inst.floats * 4 + e->ref.floats * 4;
+    *peak_bytes = (e->bw.plan.per_pair * e->max_pairs + e->inst.floats + e->ref.floats) * (int64_t)sizeof(float);
 }
 
 const engine_ops cpu_engine_ops = {"cpu", cpu_create, cpu_destroy, cpu_forward_ref, cpu_forward_inst, cpu_attribute,

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "engine/dl_plan.h"
 #include "cpu/backward_cpu.h"
 #include "cpu/deeplift_cpu.h"
 
@@ -20,15 +21,6 @@ void deeplift_keep_mask(const dshap_net *net, unsigned char *keep) {
     }
 }
 
-int64_t net_max_node_floats(const dshap_net *net) {
-    int64_t mx = 0;
-    for (int i = 0; i < net->n_nodes; i++) {
-        int64_t s = node_rows(net, &net->nodes[i], 1) * node_size(&net->nodes[i]);
-        if (s > mx) mx = s;
-    }
-    return mx;
-}
-
 /* Which rule a nonlinear node uses under a rule set (RULES.md). */
 rule_kind deeplift_rule_for(const node *nd, rule_set rules) {
     if (rules == RULES_GRAD) return RULE_AT_INST;
@@ -43,21 +35,15 @@ static shape3 shp(const node *nd) { return (shape3){nd->C, nd->T, nd->V}; }
 
 typedef struct {
     const dl_job *job;
+    const dl_plan *plan;
+    float *const *w_fold;
+    float *arena;
     int p0, P;            /* pairs [p0, p0 + P) of this sub-batch */
     int *xi_pp, *xr_pp;   /* (P·M) rows, per-person nodes */
     int *xi_ps, *xr_ps;   /* (P) rows, per-sample nodes */
-    float **m;            /* per node multiplier buffer, NULL until touched */
-    buf_pool pool;
 } dl_state;
 
-static dshap_status touch(dl_state *s, int i, float **out) {
-    if (!s->m[i]) {
-        const node *nd = &s->job->net->nodes[i];
-        TRY(pool_get(&s->pool, node_rows(s->job->net, nd, s->P) * node_size(nd), 1, &s->m[i]));
-    }
-    *out = s->m[i];
-    return DSHAP_OK;
-}
+static float *mult(const dl_state *s, int i) { return s->arena + s->plan->off[i] * s->P; }
 
 /* φ[i, k] += Σ_rows m ⊙ (x_i − x_r) for one branch input node. */
 static void accumulate_phi(dl_state *s, const node *nd, const float *m, double *phi) {
@@ -81,96 +67,66 @@ static void accumulate_phi(dl_state *s, const node *nd, const float *m, double *
     }
 }
 
-/* An ADD of equal shapes, or a reshape, passes its multiplier on unchanged:
- * an input that has no multiplier yet takes over the buffer instead of
- * accumulating a copy into a zeroed one. Returns 1 when it did. */
-static int steal(dl_state *s, int i, int in) {
-    const node *a = &s->job->net->nodes[i], *b = &s->job->net->nodes[in];
-    if (s->m[in] || !s->m[i] || node_size(a) != node_size(b) || a->per_person != b->per_person) return 0;
-    s->m[in] = s->m[i];
-    s->m[i] = NULL;
-    return 1;
-}
-
-static dshap_status node_backward(dl_state *s, int i, double *phi) {
+/* One node's backward into its inputs' multipliers (mirror of the CUDA
+ * driver's node_backward). */
+static void node_backward(dl_state *s, int i, double *phi) {
     const dl_job *job = s->job;
     const dshap_net *net = job->net;
     const node *nd = &net->nodes[i];
     const node *in = nd->n_in ? &net->nodes[nd->in[0]] : NULL;
-    const float *my = s->m[i];
+    const unsigned char *acc = s->plan->acc + (int64_t)i * NODE_MAX_IN;
+    const float *my = mult(s, i);
     int B = (int)node_rows(net, nd, s->P);
     pair_rows rows = nd->per_person ? (pair_rows){B, s->xi_pp, s->xr_pp} : (pair_rows){B, s->xi_ps, s->xr_ps};
-    float *mx = NULL, *mx1 = NULL;
-    if (nd->op == OP_RESHAPE && steal(s, i, nd->in[0])) return DSHAP_OK;
-    if (nd->op == OP_ADD) {
-        const node *b = &net->nodes[nd->in[1]];
-        shape3 sy = shp(nd), sa = shp(in), sb = shp(b);
-        int same_a = sa.C == sy.C && sa.T == sy.T && sa.V == sy.V, same_b = sb.C == sy.C && sb.T == sy.T && sb.V == sy.V;
-        /* the buffer can go to one input only: accumulate into the other first */
-        if (same_a && !s->m[nd->in[0]] && nd->in[0] != nd->in[1]) {
-            TRY(touch(s, nd->in[1], &mx1));
-            broadcast_backward_cpu(mx1, my, B, sy, sb);
-            steal(s, i, nd->in[0]);
-            return DSHAP_OK;
-        }
-        if (same_b && !s->m[nd->in[1]] && nd->in[0] != nd->in[1]) {
-            TRY(touch(s, nd->in[0], &mx));
-            broadcast_backward_cpu(mx, my, B, sy, sa);
-            steal(s, i, nd->in[1]);
-            return DSHAP_OK;
-        }
-    }
-    if (nd->op != OP_INPUT && nd->op != OP_CONCAT) TRY(touch(s, nd->in[0], &mx));
+    float *mx = nd->op != OP_INPUT && nd->op != OP_CONCAT ? mult(s, nd->in[0]) : NULL;
+    float *mx1 = nd->op == OP_ADD || nd->op == OP_MUL ? mult(s, nd->in[1]) : NULL;
     const net_acts *ai = job->inst, *ar = job->ref;
+    if (s->plan->skip[i]) return; /* a BN folded into its convolution */
     switch (nd->op) {
     case OP_INPUT:
         if (phi) accumulate_phi(s, nd, my, phi);
         break;
-    case OP_CONV:
-        conv_backward_cpu(mx, my, nd->w, B, in->C, in->T, in->V, nd->C, nd->T, nd->k, nd->stride, nd->pad, nd->groups);
+    case OP_CONV: /* folded: my is the BN's multiplier, the weights carry its scale */
+        conv_backward_cpu(mx, my, s->plan->folded[i] ? s->w_fold[i] : nd->w, B, in->C, in->T, in->V, nd->C, nd->T, nd->k,
+                          nd->stride, nd->pad, nd->groups, acc[0]);
         break;
-    case OP_AFFINE: affine_backward_cpu(mx, my, nd->scale, B, nd->C, nd->T * nd->V); break;
-    case OP_GRAPH: graph_backward_cpu(mx, my, nd->G, B, nd->K, nd->C, nd->T, nd->V); break;
-    case OP_ADD:
-        TRY(touch(s, nd->in[1], &mx1));
-        broadcast_backward_cpu(mx, my, B, shp(nd), shp(in));
-        broadcast_backward_cpu(mx1, my, B, shp(nd), shp(&net->nodes[nd->in[1]]));
+    case OP_AFFINE: affine_backward_cpu(mx, my, nd->scale, B, nd->C, nd->T * nd->V, acc[0]); break;
+    case OP_GRAPH: graph_backward_cpu(mx, my, nd->G, B, nd->K, nd->C, nd->T, nd->V, acc[0]); break;
+    case OP_ADD: /* aliased: the first input already holds this buffer */
+        if (!s->plan->alias[(int64_t)i * NODE_MAX_IN]) broadcast_backward_cpu(mx, my, B, shp(nd), shp(in), acc[0]);
+        broadcast_backward_cpu(mx1, my, B, shp(nd), shp(&net->nodes[nd->in[1]]), acc[1]);
         break;
-    case OP_MEAN: mean_backward_cpu(mx, my, B, shp(in), nd->axes); break;
+    case OP_MEAN: mean_backward_cpu(mx, my, B, shp(in), nd->axes, acc[0]); break;
     case OP_CONCAT: {
         int c0 = 0;
         for (int j = 0; j < nd->n_in; j++) {
             const node *part = &net->nodes[nd->in[j]];
-            TRY(touch(s, nd->in[j], &mx));
-            concat_backward_cpu(mx, my, B, nd->C, c0, part->C, nd->T * nd->V);
+            concat_backward_cpu(mult(s, nd->in[j]), my, B, nd->C, c0, part->C, nd->T * nd->V, acc[j]);
             c0 += part->C;
         }
         break;
     }
-    case OP_GATHER: gather_backward_cpu(mx, my, nd->index, B, nd->C, nd->T, in->V, nd->V); break;
-    case OP_PERSON_MEAN: person_mean_backward_cpu(mx, my, s->P, net->arch.num_persons, node_size(nd)); break;
-    case OP_RESHAPE: copy_backward_cpu(mx, my, (int64_t)B * node_size(nd)); break;
+    case OP_GATHER: gather_backward_cpu(mx, my, nd->index, B, nd->C, nd->T, in->V, nd->V, acc[0]); break;
+    case OP_PERSON_MEAN: person_mean_backward_cpu(mx, my, s->P, net->arch.num_persons, node_size(nd), acc[0]); break;
+    case OP_RESHAPE: copy_backward_cpu(mx, my, (int64_t)B * node_size(nd), acc[0]); break;
     case OP_ACT:
-        act_deeplift_cpu(mx, my, ai->y[nd->in[0]], ar->y[nd->in[0]], rows, node_size(nd), nd->act, deeplift_rule_for(nd, job->rules));
+        act_deeplift_cpu(mx, my, ai->y[nd->in[0]], ar->y[nd->in[0]], rows, node_size(nd), nd->act,
+                         deeplift_rule_for(nd, job->rules), acc[0]);
         break;
     case OP_SOFTMAX:
         softmax_deeplift_cpu(mx, my, ai->y[nd->in[0]], ar->y[nd->in[0]], ai->y[i], ar->y[i], rows, shp(nd), nd->axes,
-                             deeplift_rule_for(nd, job->rules));
+                             deeplift_rule_for(nd, job->rules), acc[0]);
         break;
     case OP_MAX:
         max_deeplift_cpu(mx, my, ai->y[nd->in[0]], ar->y[nd->in[0]], ai->y[i], ar->y[i], rows, shp(in), nd->axes,
-                         deeplift_rule_for(nd, job->rules));
+                         deeplift_rule_for(nd, job->rules), acc[0]);
         break;
-    case OP_MUL: {
-        const node *in1 = &net->nodes[nd->in[1]];
-        TRY(touch(s, nd->in[1], &mx1));
+    case OP_MUL:
         mul_deeplift_cpu(mx, mx1, my, ai->y[nd->in[0]], ar->y[nd->in[0]], ai->y[nd->in[1]], ar->y[nd->in[1]], rows,
-                         shp(nd), shp(in), shp(in1), deeplift_rule_for(nd, job->rules));
+                         shp(nd), shp(in), shp(&net->nodes[nd->in[1]]), deeplift_rule_for(nd, job->rules), acc[0], acc[1]);
         break;
-    }
     case OP_COUNT: break;
     }
-    return DSHAP_OK;
 }
 
 static dshap_status run_batch(dl_state *s, double *phi) {
@@ -188,26 +144,48 @@ static dshap_status run_batch(dl_state *s, double *phi) {
         }
     }
     /* Seed: ∂(logit of the explained class) = 1 */
-    float *seed;
-    TRY(touch(s, net->out, &seed));
+    float *seed = mult(s, net->out);
+    memset(seed, 0, sizeof(float) * (size_t)s->P * K);
     for (int pp = 0; pp < s->P; pp++) {
         int p = s->p0 + pp;
         int kk = p % job->n_k, i = p / (job->n_k * job->n_r);
         seed[(int64_t)pp * K + job->classes[i * job->n_k + kk]] = 1.0f;
     }
     for (int i = net->n_nodes - 1; i >= 0; i--) {
-        if (!s->m[i]) continue; /* no path to the output */
+        if (!s->plan->reach[i]) continue;
         if (i == job->capture) { /* the multiplier at this node is complete: copy it out */
             const node *nd = &net->nodes[i];
             int64_t per = node_rows(net, nd, 1) * node_size(nd);
-            memcpy(job->captured + (int64_t)s->p0 * per, s->m[i], sizeof(float) * (size_t)(s->P * per));
+            memcpy(job->captured + (int64_t)s->p0 * per, mult(s, i), sizeof(float) * (size_t)(s->P * per));
             break;
         }
-        TRY(node_backward(s, i, phi));
-        if (s->m[i]) pool_put(&s->pool, s->m[i]); /* NULL when an input took the buffer over */
-        s->m[i] = NULL;
+        if (job->trace && !s->plan->folded[i]) {
+            const node *nd = &net->nodes[i];
+            TRY(job->trace(job->trace_ctx, i, s->p0, mult(s, i), node_rows(net, nd, s->P) * node_size(nd)));
+        }
+        node_backward(s, i, phi);
     }
     return DSHAP_OK;
+}
+
+dshap_status cpu_backward_make(cpu_backward *b, const dshap_net *net, int keep) {
+    memset(b, 0, sizeof *b);
+    TRY(dl_plan_make(&b->plan, net, keep));
+    dshap_status st = DSHAP_OK;
+    CHECK(dshap_calloc((void **)&b->w_fold, (size_t)net->n_nodes, sizeof(float *), "folded weights"));
+    for (int c = 0; c < net->n_nodes; c++)
+        if (b->plan.folded[c]) CHECK(conv_fold_weights(net, c, &b->w_fold[c]));
+done:
+    if (st) cpu_backward_free(b);
+    return st;
+}
+
+void cpu_backward_free(cpu_backward *b) {
+    if (b->w_fold)
+        for (int c = 0; c < b->plan.n_nodes; c++) dshap_free(b->w_fold[c]);
+    dshap_free(b->w_fold);
+    dl_plan_free(&b->plan);
+    memset(b, 0, sizeof *b);
 }
 
 dshap_status deeplift_run_cpu(const dl_job *job, double *phi, int64_t *peak_bytes) {
@@ -216,9 +194,21 @@ dshap_status deeplift_run_cpu(const dl_job *job, double *phi, int64_t *peak_byte
     int total = job->n_i * job->n_r * job->n_k;
     int Pmax = job->max_pairs > 0 ? job->max_pairs : 1;
     if (Pmax > total) Pmax = total;
-    dl_state s = {job, 0, 0, NULL, NULL, NULL, NULL, NULL, {0}};
+    cpu_backward own = {0};
+    const cpu_backward *bw = job->bw;
+    dl_state s = {job, NULL, NULL, job->arena, 0, 0, NULL, NULL, NULL, NULL};
+    float *arena = NULL;
     dshap_status st = DSHAP_OK;
-    CHECK(dshap_calloc((void **)&s.m, (size_t)net->n_nodes, sizeof(float *), "multiplier table"));
+    if (!bw) {
+        CHECK(cpu_backward_make(&own, net, job->capture));
+        bw = &own;
+    }
+    s.plan = &bw->plan;
+    s.w_fold = bw->w_fold;
+    if (!s.arena) {
+        CHECK(dshap_alloc_floats(&arena, (size_t)(bw->plan.per_pair * Pmax), "multipliers"));
+        s.arena = arena;
+    }
     CHECK(dshap_calloc((void **)&s.xi_pp, (size_t)Pmax * M, sizeof(int), "row map"));
     CHECK(dshap_calloc((void **)&s.xr_pp, (size_t)Pmax * M, sizeof(int), "row map"));
     CHECK(dshap_calloc((void **)&s.xi_ps, (size_t)Pmax, sizeof(int), "row map"));
@@ -227,16 +217,11 @@ dshap_status deeplift_run_cpu(const dl_job *job, double *phi, int64_t *peak_byte
         s.p0 = p0;
         s.P = total - p0 < Pmax ? total - p0 : Pmax;
         CHECK(run_batch(&s, phi));
-        for (int i = 0; i < net->n_nodes; i++) /* buffers left when the pass stopped at a capture */
-            if (s.m[i]) {
-                pool_put(&s.pool, s.m[i]);
-                s.m[i] = NULL;
-            }
     }
+    if (peak_bytes) *peak_bytes = bw->plan.per_pair * Pmax * (int64_t)sizeof(float);
 done:
-    if (peak_bytes) *peak_bytes = s.pool.peak_bytes;
-    pool_free(&s.pool);
-    dshap_free(s.m);
+    dshap_free(arena);
+    cpu_backward_free(&own);
     dshap_free(s.xi_pp);
     dshap_free(s.xr_pp);
     dshap_free(s.xi_ps);

@@ -5,6 +5,7 @@
 #define DSHAP_DEEPLIFT_H
 
 #include "cpu/deeplift_cpu.h"
+#include "engine/dl_plan.h"
 #include "engine/forward.h"
 
 typedef enum {
@@ -20,6 +21,16 @@ rule_kind deeplift_rule_for(const node *nd, rule_set rules);
 /* Per node: 1 if the rules read its output (cache it on both sides). */
 void deeplift_keep_mask(const dshap_net *net, unsigned char *keep);
 
+/* The CPU side of a backward plan: the plan and its folded weights. */
+typedef struct {
+    dl_plan plan;
+    float **w_fold; /* (n_nodes): diag(BN scale)·w for folded convolutions, else NULL */
+} cpu_backward;
+
+/* keep: as dl_plan_make's. */
+dshap_status cpu_backward_make(cpu_backward *b, const dshap_net *net, int keep);
+void cpu_backward_free(cpu_backward *b);
+
 typedef struct {
     const dshap_net *net;
     rule_set rules;
@@ -34,6 +45,13 @@ typedef struct {
     int max_pairs;          /* triples per backward sub-batch */
     int capture;            /* node whose multiplier to copy out and stop there (-1: none) */
     float *captured;        /* (n_i·n_r·n_k, rows per sample, node size) when capturing */
+    const cpu_backward *bw; /* plan made with keep = capture; NULL: made per call */
+    float *arena;           /* >= bw->plan.per_pair · max_pairs floats; NULL: allocated per call */
+    /* Tests: called before each node's backward with its finished multiplier
+     * (n floats, rows of the sub-batch starting at triple p0); not for a
+     * folded convolution, whose buffer holds its BN's multiplier. */
+    dshap_status (*trace)(void *ctx, int node, int p0, const float *m, int64_t n);
+    void *trace_ctx;
 } dl_job;
 
 /* phi (n_i, n_k, F) += Σ_r m(x_i, r) ⊙ (x_i − r), F = 4·2C·T·V·M in the input
@@ -47,8 +65,5 @@ dshap_status deeplift_run_cpu(const dl_job *job, double *phi, int64_t *peak_byte
  * node `at` kept. */
 dshap_status gradient_at_node_cpu(const dshap_net *net, const net_acts *a, const float *x, int n, int at, int n_k,
                                   const int *classes, float *grad);
-
-/* Largest per-row node size (floats), to size sub-batches. */
-int64_t net_max_node_floats(const dshap_net *net);
 
 #endif

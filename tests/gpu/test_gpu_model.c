@@ -89,79 +89,23 @@ static void check_forward(const char *name, const dshap_net *net, const cuda_net
 
 /* ---------------- backward, node by node ---------------- */
 
-static shape3 shp(const node *nd) { return (shape3){nd->C, nd->T, nd->V}; }
+/* The CPU engine's multipliers of every node for all P triples in one
+ * batch; saved[i] is node i's multiplier as its own backward starts. */
+static dshap_status save_multiplier(void *ctx, int i, int p0, const float *m, int64_t n) {
+    float **saved = ctx;
+    (void)p0;
+    saved[i] = malloc(sizeof(float) * (size_t)n);
+    memcpy(saved[i], m, sizeof(float) * (size_t)n);
+    return DSHAP_OK;
+}
 
-/* The CPU multipliers of every node for all P triples in one batch, with the
- * CPU kernels in engine/deeplift.c's order; saved[i] is node i's multiplier
- * as its own backward starts. */
-static void cpu_multipliers(const dshap_net *net, rule_set rules, const net_acts *ai, const net_acts *ar, int n_r,
-                            int n_k, int P, const int *classes, float **saved) {
-    int M = net->arch.num_persons, K = net->arch.num_class, nn = net->n_nodes;
-    float **m = calloc((size_t)nn, sizeof(float *));
-    int *xi_pp = malloc(sizeof(int) * P * M), *xr_pp = malloc(sizeof(int) * P * M);
-    int *xi_ps = malloc(sizeof(int) * P), *xr_ps = malloc(sizeof(int) * P);
-    for (int p = 0; p < P; p++) {
-        int r = (p / n_k) % n_r, i = p / (n_k * n_r);
-        xi_ps[p] = i, xr_ps[p] = r;
-        for (int mm = 0; mm < M; mm++) xi_pp[p * M + mm] = i * M + mm, xr_pp[p * M + mm] = r * M + mm;
-    }
-#define TOUCH(j) \
-    (m[j] ? m[j] : (m[j] = calloc((size_t)(node_rows(net, &net->nodes[j], P) * node_size(&net->nodes[j])), 4)))
-    TOUCH(net->out);
-    for (int p = 0; p < P; p++) m[net->out][p * K + classes[(p / (n_k * n_r)) * n_k + p % n_k]] = 1;
-    for (int i = nn - 1; i >= 0; i--) {
-        if (!m[i]) continue;
-        const node *nd = &net->nodes[i];
-        int64_t n = node_rows(net, nd, P) * node_size(nd);
-        saved[i] = malloc(sizeof(float) * (size_t)n);
-        memcpy(saved[i], m[i], sizeof(float) * (size_t)n);
-        const node *in = nd->n_in ? &net->nodes[nd->in[0]] : NULL;
-        int B = (int)node_rows(net, nd, P);
-        pair_rows rows = nd->per_person ? (pair_rows){B, xi_pp, xr_pp} : (pair_rows){B, xi_ps, xr_ps};
-        float *my = m[i], *mx = NULL, *mx1 = NULL;
-        if (nd->op != OP_INPUT && nd->op != OP_CONCAT) mx = TOUCH(nd->in[0]);
-        if (nd->op == OP_ADD || nd->op == OP_MUL) mx1 = TOUCH(nd->in[1]);
-        rule_kind rk = deeplift_rule_for(nd, rules);
-        switch (nd->op) {
-        case OP_INPUT: break;
-        case OP_CONV:
-            conv_backward_cpu(mx, my, nd->w, B, in->C, in->T, in->V, nd->C, nd->T, nd->k, nd->stride, nd->pad,
-                              nd->groups);
-            break;
-        case OP_AFFINE: affine_backward_cpu(mx, my, nd->scale, B, nd->C, nd->T * nd->V); break;
-        case OP_GRAPH: graph_backward_cpu(mx, my, nd->G, B, nd->K, nd->C, nd->T, nd->V); break;
-        case OP_ADD:
-            broadcast_backward_cpu(mx, my, B, shp(nd), shp(in));
-            broadcast_backward_cpu(mx1, my, B, shp(nd), shp(&net->nodes[nd->in[1]]));
-            break;
-        case OP_MEAN: mean_backward_cpu(mx, my, B, shp(in), nd->axes); break;
-        case OP_CONCAT:
-            for (int j = 0, c0 = 0; j < nd->n_in; c0 += net->nodes[nd->in[j]].C, j++)
-                concat_backward_cpu(TOUCH(nd->in[j]), my, B, nd->C, c0, net->nodes[nd->in[j]].C, nd->T * nd->V);
-            break;
-        case OP_GATHER: gather_backward_cpu(mx, my, nd->index, B, nd->C, nd->T, in->V, nd->V); break;
-        case OP_PERSON_MEAN: person_mean_backward_cpu(mx, my, P, M, node_size(nd)); break;
-        case OP_RESHAPE: copy_backward_cpu(mx, my, (int64_t)B * node_size(nd)); break;
-        case OP_ACT: act_deeplift_cpu(mx, my, ai->y[nd->in[0]], ar->y[nd->in[0]], rows, node_size(nd), nd->act, rk); break;
-        case OP_SOFTMAX:
-            softmax_deeplift_cpu(mx, my, ai->y[nd->in[0]], ar->y[nd->in[0]], ai->y[i], ar->y[i], rows, shp(nd),
-                                 nd->axes, rk);
-            break;
-        case OP_MAX:
-            max_deeplift_cpu(mx, my, ai->y[nd->in[0]], ar->y[nd->in[0]], ai->y[i], ar->y[i], rows, shp(in), nd->axes,
-                             rk);
-            break;
-        case OP_MUL:
-            mul_deeplift_cpu(mx, mx1, my, ai->y[nd->in[0]], ar->y[nd->in[0]], ai->y[nd->in[1]], ar->y[nd->in[1]], rows,
-                             shp(nd), shp(in), shp(&net->nodes[nd->in[1]]), rk);
-            break;
-        case OP_COUNT: break;
-        }
-        free(m[i]);
-        m[i] = NULL;
-    }
-#undef TOUCH
-    free(m), free(xi_pp), free(xr_pp), free(xi_ps), free(xr_ps);
+static void cpu_multipliers(const dshap_net *net, rule_set rules, const net_acts *ai, const net_acts *ar,
+                            const float *xi, const float *xr, int n_r, int n_k, int P, const int *classes,
+                            float **saved) {
+    dl_job job = {.net = net, .rules = rules, .inst = ai, .x_inst = xi, .n_i = P / (n_r * n_k), .ref = ar,
+                  .x_ref = xr, .n_r = n_r, .n_k = n_k, .classes = classes, .max_pairs = P, .capture = -1,
+                  .trace = save_multiplier, .trace_ctx = saved};
+    EXPECT_OK(deeplift_run_cpu(&job, NULL, NULL));
 }
 
 typedef struct {
@@ -209,10 +153,10 @@ static void check_backward(const char *name, const dshap_net *net, const cuda_ne
     EXPECT_OK(net_forward_cpu(net, &cai, xi, n_i));
     EXPECT_OK(net_forward_cpu(net, &car, xr, n_r));
     cuda_fwd_plan fp;
-    cuda_dl_plan bp;
+    dl_plan bp;
     cuda_acts gai, gar;
     EXPECT_OK(cuda_fwd_plan_make(&fp, net, NULL));
-    EXPECT_OK(cuda_dl_plan_make(&bp, net));
+    EXPECT_OK(dl_plan_make(&bp, net, -1));
     EXPECT_OK(cuda_acts_alloc(&gai, net, &fp, n_i));
     EXPECT_OK(cuda_acts_alloc(&gar, net, &fp, n_r));
     float *dxi = gpu_floats(xi, F), *dxr = gpu_floats(xr, F);
@@ -237,7 +181,7 @@ static void check_backward(const char *name, const dshap_net *net, const cuda_ne
     const char *names[] = {"exact", "shap", "grad"};
     for (int rs = 0; rs < 3; rs++) {
         float **saved = calloc((size_t)net->n_nodes, sizeof(float *));
-        cpu_multipliers(net, (rule_set)rs, &cai, &car, n_r, n_k, P, classes, saved);
+        cpu_multipliers(net, (rule_set)rs, &cai, &car, xi, xr, n_r, n_k, P, classes, saved);
         trace_ctx t = {net, name, names[rs], saved, -1, 0, 0};
         EXPECT_OK(cuda_zero(phi, sizeof(double) * (size_t)(n_i * n_k * F), S));
         cuda_dl_job job = {cn, &bp, (rule_set)rs, &gai, dxi, n_i, &gar, dxr, n_r, n_k, dcls, P, arena, rows, trace, &t};
@@ -251,7 +195,7 @@ static void check_backward(const char *name, const dshap_net *net, const cuda_ne
     cuda_release(phi);
     gpu_free(arena), gpu_free(rows), gpu_free(dcls), gpu_free(dxi), gpu_free(dxr);
     cuda_acts_free(&gai), cuda_acts_free(&gar), acts_free(&cai), acts_free(&car);
-    cuda_fwd_plan_free(&fp), cuda_dl_plan_free(&bp);
+    cuda_fwd_plan_free(&fp), dl_plan_free(&bp);
 }
 
 /* ---------------- attributions through the engines ---------------- */

@@ -1,8 +1,8 @@
 /* Static memory plans: buffers with known lifetimes share one arena. Sizes
  * are per unit (per sample in the forward, per triple in the backward) and
  * scale with the batch, so one plan serves every batch size. */
-#ifndef DSHAP_CUDA_PLAN_H
-#define DSHAP_CUDA_PLAN_H
+#ifndef DSHAP_MEMPLAN_H
+#define DSHAP_MEMPLAN_H
 
 #include <stdint.h>
 

@@ -1,4 +1,4 @@
-#include "cuda/plan.h"
+#include "engine/memplan.h"
 
 #include "core/mem.h"
 
