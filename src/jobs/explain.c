@@ -44,7 +44,7 @@ static dshap_status validate(const explain_opts *o, const dshap_net *net, const 
         break;
     }
     if (o->chunk < 1) FAIL(DSHAP_EINVAL, "--chunk must be at least 1");
-    return DSHAP_OK;
+    return xfer_check(o->transport, o->engine != NULL && o->gpu >= 0);
 }
 
 dshap_status explain_run(dist_ctx *d, const explain_opts *o) {

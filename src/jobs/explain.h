@@ -9,6 +9,7 @@
 #include "engine/engine.h"
 #include "engine/granularity.h"
 #include "mpi/dist.h"
+#include "mpi/xfer.h"
 
 #define EXPLAIN_MAX_CLASSES 4096
 
@@ -36,6 +37,7 @@ typedef struct {
     const char *backend_note;       /* why --backend auto chose the CPU (logged), or NULL */
     int device;                     /* GPU of this rank (device engines) */
     int allow_tf32;
+    xfer_kind transport;            /* how partials travel between ranks */
     const char *command_line;
 } explain_opts;
 

@@ -3,6 +3,7 @@
 
 #include "core/mem.h"
 #include "jobs/explain_out.h"
+#include "mpi/xfer.h"
 
 void explain_result_free(explain_result *r) {
     dshap_free(r->rs.row0);
@@ -20,6 +21,20 @@ static int block_rows(const unit_ctx *uc, int b) {
     return (int)(uc->data->N - i0 < uc->block ? uc->data->N - i0 : uc->block);
 }
 
+/* Adds one chunk's partial into the block sum; logits and classes are the
+ * same in every unit of a block. */
+static void add_partial(unit_result *sum, const unit_result *part, int n, int n_k, int K, int64_t G, int first,
+                        double *ref_total) {
+    for (int64_t e = 0; e < (int64_t)n * n_k * G; e++) sum->phi[e] += part->phi[e];
+    for (int64_t e = 0; e < (int64_t)n * n_k; e++) sum->total[e] += part->total[e];
+    if (ref_total)
+        for (int k = 0; k < K; k++) ref_total[k] += part->ref_sum[k];
+    if (first) {
+        memcpy(sum->logits, part->logits, sizeof(double) * (size_t)(n * K));
+        memcpy(sum->classes, part->classes, sizeof(double) * (size_t)(n * n_k));
+    }
+}
+
 dshap_status explain_combine(dist_ctx *d, const explain_opts *o, const unit_ctx *uc, unit_result *mine, int64_t my_lo,
                              int64_t my_hi, int64_t n_units, unit_rank_fn unit_rank, explain_result *res) {
     int K = uc->net->arch.num_class, n_k = uc->n_k, nb = uc->n_blocks;
@@ -28,60 +43,47 @@ dshap_status explain_combine(dist_ctx *d, const explain_opts *o, const unit_ctx 
     res->K = K;
     res->n_k = n_k;
     res->G = G;
-    /* Send every partial whose block another rank owns. */
-    MPI_Request *req = NULL;
-    int n_req = 0;
-    TRY(dshap_calloc((void **)&req, (size_t)(my_hi - my_lo + 1), sizeof *req, "requests"));
-    for (int64_t u = my_lo; u < my_hi; u++) {
-        int b = (int)(u % nb), owner = b % d->size;
-        if (owner == d->rank) continue;
-        unit_result *ur = &mine[u - my_lo];
-        if (MPI_Isend(ur->buf, (int)ur->len, MPI_DOUBLE, owner, (int)(u % 32767), d->comm, &req[n_req++]) != MPI_SUCCESS)
-            FAIL(DSHAP_EMPI, "sending a partial result failed");
-    }
+    xfer x = {0};
+    TRY(xfer_open(&x, d, o->transport, o->engine != NULL && o->gpu >= 0));
     /* Owned blocks, ascending. */
     int n_owned = 0;
     for (int b = d->rank; b < nb; b += d->size) {
         n_owned++;
         res->rows += block_rows(uc, b);
     }
-    TRY(dshap_calloc((void **)&res->rs.row0, (size_t)(n_owned + 1), sizeof(int64_t), "rows"));
-    TRY(dshap_calloc((void **)&res->rs.rows, (size_t)(n_owned + 1), sizeof(int64_t), "rows"));
-    TRY(dshap_calloc((void **)&res->values, (size_t)(res->rows * n_k * G + 1), sizeof(float), "attributions"));
-    TRY(dshap_calloc((void **)&res->output, (size_t)(res->rows * K + 1), sizeof(float), "outputs"));
-    TRY(dshap_calloc((void **)&res->residual, (size_t)(res->rows * n_k + 1), sizeof(float), "residuals"));
-    TRY(dshap_calloc((void **)&res->classes, (size_t)(res->rows * n_k + 1), sizeof(int32_t), "classes"));
-    TRY(dshap_calloc((void **)&res->phi0, (size_t)K, sizeof(double), "expected value"));
     unit_result sum = {0}, tmp = {0};
     double *ref_total = NULL;
     dshap_status st = DSHAP_OK;
+    CHECK(dshap_calloc((void **)&res->rs.row0, (size_t)(n_owned + 1), sizeof(int64_t), "rows"));
+    CHECK(dshap_calloc((void **)&res->rs.rows, (size_t)(n_owned + 1), sizeof(int64_t), "rows"));
+    CHECK(dshap_calloc((void **)&res->values, (size_t)(res->rows * n_k * G + 1), sizeof(float), "attributions"));
+    CHECK(dshap_calloc((void **)&res->output, (size_t)(res->rows * K + 1), sizeof(float), "outputs"));
+    CHECK(dshap_calloc((void **)&res->residual, (size_t)(res->rows * n_k + 1), sizeof(float), "residuals"));
+    CHECK(dshap_calloc((void **)&res->classes, (size_t)(res->rows * n_k + 1), sizeof(int32_t), "classes"));
+    CHECK(dshap_calloc((void **)&res->phi0, (size_t)K, sizeof(double), "expected value"));
     CHECK(dshap_calloc((void **)&ref_total, (size_t)K, sizeof(double), "reference sums"));
     int64_t row = 0;
     int ob = 0;
-    for (int b = d->rank; b < nb; b += d->size, ob++) {
-        int n = block_rows(uc, b);
-        CHECK(unit_result_alloc(&sum, n, n_k, K, G));
-        CHECK(unit_result_alloc(&tmp, n, n_k, K, G));
+    /* Every rank walks (block, chunk) in the same order (mpi/xfer.h). */
+    for (int b = 0; b < nb; b++) {
+        int n = block_rows(uc, b), owner = b % d->size;
+        if (owner == d->rank) {
+            CHECK(unit_result_alloc(&sum, n, n_k, K, G));
+            CHECK(unit_result_alloc(&tmp, n, n_k, K, G));
+        }
         for (int ch = 0; ch < uc->n_chunks; ch++) {
             int64_t u = (int64_t)ch * nb + b;
             int src = unit_rank(u, n_units, d->size);
+            if (owner != d->rank) {
+                if (src == d->rank) CHECK(xfer_send(&x, mine[u - my_lo].buf, mine[u - my_lo].len, owner));
+                continue;
+            }
             const unit_result *part = &tmp;
-            if (src == d->rank) {
-                part = &mine[u - my_lo];
-            } else if (MPI_Recv(tmp.buf, (int)tmp.len, MPI_DOUBLE, src, (int)(u % 32767), d->comm, MPI_STATUS_IGNORE) !=
-                       MPI_SUCCESS) {
-                CHECK_FAIL(DSHAP_EMPI, "receiving the partial of unit %lld from rank %d failed", (long long)u, src);
-            }
-            /* φ and totals summed in chunk order; logits/classes identical in every unit of a block */
-            for (int64_t e = 0; e < (int64_t)n * n_k * G; e++) sum.phi[e] += part->phi[e];
-            for (int64_t e = 0; e < (int64_t)n * n_k; e++) sum.total[e] += part->total[e];
-            if (b == 0)
-                for (int k = 0; k < K; k++) ref_total[k] += part->ref_sum[k];
-            if (ch == 0) {
-                memcpy(sum.logits, part->logits, sizeof(double) * (size_t)(n * K));
-                memcpy(sum.classes, part->classes, sizeof(double) * (size_t)(n * n_k));
-            }
+            if (src == d->rank) part = &mine[u - my_lo];
+            else CHECK(xfer_recv(&x, tmp.buf, tmp.len, src));
+            add_partial(&sum, part, n, n_k, K, G, ch == 0, b == 0 ? ref_total : NULL);
         }
+        if (owner != d->rank) continue;
         res->rs.row0[ob] = (int64_t)b * uc->block;
         res->rs.rows[ob] = n;
         for (int i = 0; i < n; i++) {
@@ -99,6 +101,7 @@ dshap_status explain_combine(dist_ctx *d, const explain_opts *o, const unit_ctx 
         /* residuals need φ0: keep the totals until it is known */
         for (int64_t e = 0; e < (int64_t)n * n_k; e++) res->residual[row * n_k + e] = (float)(sum.total[e] / uc->R);
         row += n;
+        ob++;
         unit_result_free(&sum);
         unit_result_free(&tmp);
     }
@@ -117,10 +120,8 @@ dshap_status explain_combine(dist_ctx *d, const explain_opts *o, const unit_ctx 
             if (rel > worst) worst = rel;
         }
     MPI_Allreduce(&worst, &res->worst_residual, 1, MPI_DOUBLE, MPI_MAX, d->comm);
-    (void)o;
 done:
-    if (n_req) MPI_Waitall(n_req, req, MPI_STATUSES_IGNORE);
-    dshap_free(req);
+    xfer_close(&x);
     dshap_free(ref_total);
     unit_result_free(&sum);
     unit_result_free(&tmp);

@@ -104,7 +104,7 @@ if [ -z "$BIN" ] && [ -f "$ROOT/.devbundle/dshap-cuda.tar.xz" ]; then
         R[build.s]=${R[unpack.s]}
         R[build.rc]=${R[unpack.rc]}
         R[build.how]="carried bundle ($(head -1 "$W/bundle/BUILT" 2>/dev/null))"
-        PYLIB=$(python3 -c 'import nvidia, os; print(":".join(os.path.join(nvidia.__path__[0], d, "lib") for d in ("cublas", "cuda_runtime")))' 2>/dev/null || true)
+        PYLIB=$(python3 -c 'import nvidia, os; print(":".join(os.path.join(nvidia.__path__[0], d, "lib") for d in ("cublas", "cuda_runtime", "nccl")))' 2>/dev/null || true)
         export LD_LIBRARY_PATH="$W/bundle/lib:/usr/local/cuda/lib64:${PYLIB}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
         { echo "using the bundle: $BIN"; ldd "$BIN/dshap" "$BIN/test_gpu_ops" | grep -E "not found|cublas|cudart"; } >>"$OUT/build.log" 2>&1
     fi

@@ -36,6 +36,10 @@ expect_error "class out of range" "class 7 is out of range" "${d[@]}" --backgrou
 expect_error "bad classes flag" "--classes expects" "${d[@]}" --background "$t/bg.h5" --classes 1,x
 expect_error "bad rules flag" "--rules expects" "${d[@]}" --background "$t/bg.h5" --rules fancy
 expect_error "bad store flag" "--store expects" "${d[@]}" --background "$t/bg.h5" --store pixels
+expect_error "bad transport flag" "--transport expects" "${d[@]}" --background "$t/bg.h5" --transport carrier-pigeon
+# NCCL carries partials between GPUs only: on the CPU backend (or a build
+# without NCCL) it is refused before any work
+expect_error "nccl on the cpu" "--transport nccl" "${d[@]}" --background "$t/bg.h5" --backend cpu --transport nccl
 expect_error "bad chunk" "--chunk expects" "${d[@]}" --background "$t/bg.h5" --chunk 0
 expect_error "missing data" "cannot open" --data "$t/nope.h5" --background "$t/bg.h5"
 expect_error "bad index file" "not a row index" "${d[@]}" --background "$t/bg.h5" --background-indices "$t/idx_bad.txt"

@@ -24,6 +24,8 @@ for np in 2 3 4 5 8; do
 done
 OMP_NUM_THREADS=2 mpirun -np 2 "$dshap" "${args[@]}" -o "$t/thr2.h5" 2>/dev/null
 check "np=2 x 2 threads" "$t/thr2.h5"
+mpirun -np 3 "$dshap" "${args[@]}" --transport mpi -o "$t/mpi3.h5" 2>/dev/null
+check "np=3, --transport mpi" "$t/mpi3.h5"
 # the same job as a job description; --chunk given on the command line wins
 cat > "$t/job.job" <<JOB
 model = $t/model.h5
