@@ -218,6 +218,7 @@ done:
 static dshap_status forward(engine *e, cuda_acts *a, float *x_dev, int cap, const float *x, int n, float *logits) {
     if (n > cap) FAIL(DSHAP_EINVAL, "internal: %d samples for an engine sized for %d", n, cap);
     TRY(cuda_select(e->device));
+    TRY(cuda_exec_tf32(e->s, 0)); /* forwards in FP32 (cuda/exec.h) */
     TRY(cuda_upload(x_dev, x, sizeof(float) * (size_t)(n * sample_floats(e->net)), e->s));
     TRY(net_forward_cuda(&e->cn, &e->fp, a, e->work, x_dev, n, e->s));
     TRY(cuda_download(logits, a->y[e->net->out], sizeof(float) * (size_t)n * e->net->arch.num_class, e->s));
@@ -241,6 +242,7 @@ static dshap_status cuda_attribute(engine *e, rule_set rules, int n_k, const int
         FAIL(DSHAP_EINVAL, "internal: %d classes for an engine sized for %d", n_k, e->cfg.max_classes);
     if (g->kind != STORE_FULL && G > max_reduced(e->net)) FAIL(DSHAP_EINVAL, "internal: granularity larger than planned");
     TRY(cuda_select(e->device));
+    TRY(cuda_exec_tf32(e->s, 1)); /* TF32 in the backward only, when allowed */
     TRY(cuda_upload(e->classes, classes, sizeof(int) * (size_t)nk, e->s));
     TRY(cuda_zero(e->phi_full, sizeof(double) * (size_t)(nk * F), e->s));
     cuda_dl_job job = {&e->cn,  &e->bp,     rules,        &e->inst, e->x_inst, e->n_inst, &e->ref,

@@ -14,7 +14,9 @@
  * cuBLAS is deterministic for a given handle, stream and problem, so
  * repeated runs give bitwise the same attributions. They agree with the
  * CPU engine to float32 rounding (FP32), or to TF32 rounding with
- * allow_tf32 (tests/gpu states the tolerances). */
+ * allow_tf32, which applies to the backward's GEMMs only: the forward passes
+ * stay FP32 so every rule sees the same activations (cuda/exec.h; tests/gpu
+ * states the tolerances). */
 #ifndef DSHAP_CUDA_ENGINE_H
 #define DSHAP_CUDA_ENGINE_H
 

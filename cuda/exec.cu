@@ -95,6 +95,15 @@ static dshap_status cuda_exec_get(cudaStream_t s, cuda_exec *out) {
     return DSHAP_OK;
 }
 
+extern "C" dshap_status cuda_exec_tf32(cuda_stream s, int on) {
+    cuda_exec e;
+    memset(&e, 0, sizeof e);
+    TRY(cuda_exec_get(s, &e));
+    if (!e.tf32) return DSHAP_OK;
+    CUBLAS_TRY(cublasSetMathMode(e.blas, on ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
+    return DSHAP_OK;
+}
+
 extern "C" dshap_status cuda_exec_scratch(cuda_stream s, float **scratch, int64_t *floats) {
     cuda_exec e;
     memset(&e, 0, sizeof e);

@@ -120,6 +120,12 @@ void cuda_exec_detach(cuda_stream s) {
     emu_exec[i].s = NULL;
 }
 
+dshap_status cuda_exec_tf32(cuda_stream s, int on) { /* FP32 only: nothing to switch */
+    if (find(s) < 0) FAIL(DSHAP_EDEVICE, "internal: CUDA stream used without cuda_exec_attach");
+    (void)on;
+    return DSHAP_OK;
+}
+
 dshap_status cuda_exec_scratch(cuda_stream s, float **scratch, int64_t *floats) {
     int i = find(s);
     if (i < 0) FAIL(DSHAP_EDEVICE, "internal: CUDA stream used without cuda_exec_attach");
