@@ -75,9 +75,11 @@ static void need_for(const dshap_net *net, const cuda_fwd_plan *fp, const dl_pla
     m->per_pair = 4 * bp->per_pair + 4 * cuda_dl_rows_per_pair(net);
 }
 
-static dshap_status plans(const dshap_net *net, unsigned char **keep, cuda_fwd_plan *fp, dl_plan *bp) {
+static dshap_status plans(const dshap_net *net, const engine_cfg *cfg, unsigned char **keep, cuda_fwd_plan *fp,
+                          dl_plan *bp) {
     TRY(dshap_calloc((void **)keep, (size_t)net->n_nodes, 1, "keep mask"));
     deeplift_keep_mask(net, *keep);
+    for (int j = 0; j < cfg->n_keep; j++) (*keep)[cfg->keep_nodes[j]] = 1;
     TRY(cuda_fwd_plan_make(fp, net, *keep));
     TRY(dl_plan_make(bp, net, -1));
     return DSHAP_OK;
@@ -88,7 +90,7 @@ dshap_status cuda_engine_estimate(const dshap_net *net, const engine_cfg *cfg, i
     unsigned char *keep = NULL;
     cuda_fwd_plan fp = {0};
     dl_plan bp = {0};
-    dshap_status st = plans(net, &keep, &fp, &bp);
+    dshap_status st = plans(net, cfg, &keep, &fp, &bp);
     if (!st) {
         mem_need m;
         need_for(net, &fp, &bp, cfg->max_inst, cfg->max_ref, cfg->max_classes, &m);
@@ -186,7 +188,7 @@ static dshap_status cuda_create(engine **out, const dshap_net *net, const engine
     cuda_device_describe(cfg->device, name, sizeof name, &total_mem, pci, sizeof pci);
     snprintf(e->desc, sizeof e->desc, "cuda:%d %s (%s), %s", cfg->device, name, pci,
              cfg->allow_tf32 ? "TF32 GEMMs" : "FP32");
-    CHECK(plans(net, &e->keep, &e->fp, &e->bp));
+    CHECK(plans(net, cfg, &e->keep, &e->fp, &e->bp));
     mem_need m;
     need_for(net, &e->fp, &e->bp, cfg->max_inst, cfg->max_ref, cfg->max_classes, &m);
     CHECK(cuda_mem_info(&free_b, &total_b));
@@ -245,8 +247,9 @@ static dshap_status cuda_attribute(engine *e, rule_set rules, int n_k, const int
     TRY(cuda_exec_tf32(e->s, 1)); /* TF32 in the backward only, when allowed */
     TRY(cuda_upload(e->classes, classes, sizeof(int) * (size_t)nk, e->s));
     TRY(cuda_zero(e->phi_full, sizeof(double) * (size_t)(nk * F), e->s));
-    cuda_dl_job job = {&e->cn,  &e->bp,     rules,        &e->inst, e->x_inst, e->n_inst, &e->ref,
-                       e->x_ref, e->n_ref, n_k,   e->classes, e->max_pairs, e->arena, e->rows,  NULL, NULL};
+    cuda_dl_job job = {.cn = &e->cn, .plan = &e->bp, .rules = rules, .inst = &e->inst, .x_inst = e->x_inst,
+                       .n_i = e->n_inst, .ref = &e->ref, .x_ref = e->x_ref, .n_r = e->n_ref, .n_k = n_k,
+                       .classes = e->classes, .max_pairs = e->max_pairs, .arena = e->arena, .rows = e->rows};
     TRY(deeplift_run_cuda(&job, e->phi_full, e->s));
     TRY(phi_totals_cuda(e->totals, e->phi_full, nk, F, e->s));
     const double *src = e->phi_full; /* full: φ as it is */
@@ -259,10 +262,47 @@ static dshap_status cuda_attribute(engine *e, rule_set rules, int n_k, const int
     return cuda_stream_sync(e->s);
 }
 
+/* Grad-CAM: the plain gradient (RULES_GRAD reads the instance side only)
+ * down to node `at`, whose convolution the plan then leaves unfolded. */
+static dshap_status cuda_gradient(engine *e, int at, int n_k, const int *classes, float *act, float *grad) {
+    const dshap_net *net = e->net;
+    const node *nd = &net->nodes[at];
+    if (!e->keep[at]) FAIL(DSHAP_EINVAL, "internal: node %d (%s) is not kept by this engine", at, nd->name);
+    if (n_k > e->cfg.max_classes)
+        FAIL(DSHAP_EINVAL, "internal: %d classes for an engine sized for %d", n_k, e->cfg.max_classes);
+    int64_t per = node_rows(net, nd, 1) * node_size(nd);
+    int P = e->n_inst * n_k, Pmax = P < e->max_pairs ? P : e->max_pairs;
+    dl_plan gp = {0};
+    float *arena = NULL, *cap = NULL;
+    int *rows = NULL;
+    dshap_status st = DSHAP_OK;
+    CHECK(cuda_select(e->device));
+    CHECK(cuda_exec_tf32(e->s, 1)); /* a backward: TF32 where allowed */
+    CHECK(dl_plan_make(&gp, net, at));
+    CHECK(cuda_alloc((void **)&arena, sizeof(float) * (size_t)(gp.per_pair * Pmax), "gradient multipliers"));
+    CHECK(cuda_alloc((void **)&rows, sizeof(int) * (size_t)(cuda_dl_rows_per_pair(net) * Pmax), "row maps"));
+    CHECK(cuda_alloc((void **)&cap, sizeof(float) * (size_t)(P * per), "Grad-CAM gradient"));
+    CHECK(cuda_upload(e->classes, classes, sizeof(int) * (size_t)P, e->s));
+    cuda_dl_job job = {.cn = &e->cn, .plan = &gp, .rules = RULES_GRAD, .inst = &e->inst, .x_inst = e->x_inst,
+                       .n_i = e->n_inst, .ref = &e->inst, .x_ref = e->x_inst, .n_r = 1, .n_k = n_k,
+                       .classes = e->classes, .max_pairs = Pmax, .arena = arena, .rows = rows, .capture = at,
+                       .captured = cap};
+    CHECK(deeplift_run_cuda(&job, NULL, e->s));
+    CHECK(cuda_download(grad, cap, sizeof(float) * (size_t)(P * per), e->s));
+    CHECK(cuda_download(act, e->inst.y[at], sizeof(float) * (size_t)(e->n_inst * per), e->s));
+    CHECK(cuda_stream_sync(e->s));
+done:
+    cuda_release(arena);
+    cuda_release(rows);
+    cuda_release(cap);
+    dl_plan_free(&gp);
+    return st;
+}
+
 static void cuda_describe(engine *e, char *buf, size_t cap, int64_t *peak_bytes) {
     snprintf(buf, cap, "%s", e->desc);
     *peak_bytes = e->bytes;
 }
 
-const engine_ops cuda_engine_ops = {"cuda",           cuda_create,    cuda_destroy, cuda_forward_ref,
-                                    cuda_forward_inst, cuda_attribute, cuda_describe};
+const engine_ops cuda_engine_ops = {"cuda",           cuda_create,    cuda_destroy,  cuda_forward_ref,
+                                    cuda_forward_inst, cuda_attribute, cuda_gradient, cuda_describe};

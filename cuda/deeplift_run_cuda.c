@@ -36,6 +36,7 @@ static dshap_status node_backward(const dl_batch *bt, int i, double *phi) {
     if (job->plan->skip[i]) return DSHAP_OK; /* a BN folded into its convolution */
     switch (nd->op) {
     case OP_INPUT:
+        if (!phi) return DSHAP_OK;
         return accumulate_phi_cuda(phi, my, job->x_inst, job->x_ref, bt->p0, bt->P, job->n_r, job->n_k, nd->branch,
                                    nd->C, nd->T, nd->V, M, s);
     case OP_CONV: /* folded: my is the BN's multiplier, the weights carry its scale */
@@ -93,6 +94,12 @@ dshap_status deeplift_run_cuda(const cuda_dl_job *job, double *phi, cuda_stream 
         TRY(seed_cuda(mult(&bt, net->out), job->classes, p0, bt.P, job->n_r, job->n_k, K, s));
         for (int i = net->n_nodes - 1; i >= 0; i--) {
             if (!job->plan->reach[i]) continue;
+            if (job->captured && i == job->capture) { /* complete here: copy it out, stop */
+                const node *nd = &net->nodes[i];
+                int64_t per = node_rows(net, nd, 1) * node_size(nd);
+                TRY(cuda_copy(job->captured + (int64_t)p0 * per, mult(&bt, i), sizeof(float) * (size_t)(bt.P * per), s));
+                break;
+            }
             if (job->trace && !job->plan->folded[i]) { /* a folded conv's buffer holds its BN's multiplier */
                 const node *nd = &net->nodes[i];
                 TRY(job->trace(job->trace_ctx, i, p0, mult(&bt, i), node_rows(net, nd, bt.P) * node_size(nd)));

@@ -34,9 +34,15 @@ typedef struct {
      * (device, n floats, rows of the sub-batch starting at triple p0). */
     dshap_status (*trace)(void *ctx, int node, int p0, const float *m, int64_t n);
     void *trace_ctx;
+    /* Grad-CAM (as engine/deeplift.h's dl_job): with `captured` set, node
+     * `capture`'s finished multiplier is copied there (device, triples ×
+     * rows × size) and the pass stops; the plan must keep that node. */
+    int capture;
+    float *captured;
 } cuda_dl_job;
 
-/* phi: device (n_i, n_k, F) doubles, += Σ_r m ⊙ (x_i − r), asynchronously on s. */
+/* phi: device (n_i, n_k, F) doubles, += Σ_r m ⊙ (x_i − r), asynchronously on s
+ * (NULL when capturing). */
 dshap_status deeplift_run_cuda(const cuda_dl_job *job, double *phi, cuda_stream s);
 
 #endif

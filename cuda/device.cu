@@ -82,6 +82,11 @@ extern "C" dshap_status cuda_download(void *dst, const void *src, size_t bytes, 
     return DSHAP_OK;
 }
 
+extern "C" dshap_status cuda_copy(void *dst, const void *src, size_t bytes, cuda_stream s) {
+    if (bytes) CUDA_TRY(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, s));
+    return DSHAP_OK;
+}
+
 extern "C" dshap_status cuda_zero(void *dst, size_t bytes, cuda_stream s) {
     if (bytes) CUDA_TRY(cudaMemsetAsync(dst, 0, bytes, s));
     return DSHAP_OK;

@@ -33,6 +33,7 @@ dshap_status cuda_stream_sync(cuda_stream s);
 /* Stream-ordered copies (host buffers may be pageable) and fills. */
 dshap_status cuda_upload(void *dst, const void *src, size_t bytes, cuda_stream s);
 dshap_status cuda_download(void *dst, const void *src, size_t bytes, cuda_stream s);
+dshap_status cuda_copy(void *dst, const void *src, size_t bytes, cuda_stream s); /* device to device */
 dshap_status cuda_zero(void *dst, size_t bytes, cuda_stream s);
 /* Fill a float buffer with NaN (tests poison outputs with it). */
 dshap_status cuda_poison(float *dst, int64_t n, cuda_stream s);

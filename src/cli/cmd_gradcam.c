@@ -5,12 +5,14 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "engine/backend.h"
 #include "study/gradcam_job.h"
 
 static const char *help =
     "usage: dshap gradcam --model m.h5 --data d.h5 --layer NAME [--layer NAME ...] -o attributions.h5\n"
     "         [--classes true|pred|all|LIST] [--negate] [--variant standard|shapgcn]\n"
-    "         [--persons sum|mean|first] [--block B] [--memory GiB] [--quiet]\n"
+    "         [--persons sum|mean|first] [--block B] [--memory GiB] [--backend auto|cpu|cuda]\n"
+    "         [--tf32] [--quiet]\n"
     "Grad-CAM of every sample of d.h5 (data.h5 or inputs.h5) at each layer, named by its\n"
     "PyTorch module path ('dshap model info m.h5 --nodes' lists them; e.g.\n"
     "main_stream.block-1_tcn_main.conv, input_stream.0.block-0_att.activation).\n"
@@ -25,6 +27,8 @@ static const char *help =
     "  --persons           per-person layers: sum the persons' maps (standard default),\n"
     "                      mean, or first (person 0 only, the shapgcn default)\n"
     "  --block B           samples per forward (8); --memory G: gradient buffer, GiB (1)\n"
+    "  --backend B         auto (the GPU when there is one, else the CPU), cpu, cuda;\n"
+    "                      --tf32 allows TF32 GEMMs in the GPU's backward\n"
     "Writes /gradcam/<layer>/map (N, T', V), /joint (N, V) = map mean over time and\n"
     "/classes (N, K'); with several classes per sample map is (N, K', T', V) and joint\n"
     "(N, K', V). If -o names an existing attributions.h5 (e.g. from dshap explain) the\n"
@@ -39,9 +43,10 @@ int cmd_gradcam(int argc, char **argv) {
         {"persons", required_argument, 0, 'p'}, {"block", required_argument, 0, 'b'},
         {"memory", required_argument, 0, 'M'},  {"output", required_argument, 0, 'o'},
         {"quiet", no_argument, 0, 'q'},         {"help", no_argument, 0, 'h'},
+        {"backend", required_argument, 0, 'E'}, {"tf32", no_argument, 0, 'F'},
         {0, 0, 0, 0}};
     gc_job_opts o = {.classes = "true", .gc = {GC_STANDARD, 0, GC_PERSONS_SUM}, .memory_gib = 1.0};
-    const char *persons = NULL;
+    const char *persons = NULL, *backend = "auto";
     int c;
     long long v;
     optind = 1;
@@ -71,6 +76,8 @@ int cmd_gradcam(int argc, char **argv) {
             break;
         case 'o': o.output = optarg; break;
         case 'q': o.quiet = 1; break;
+        case 'E': backend = optarg; break;
+        case 'F': o.allow_tf32 = 1; break;
         case 'h': fputs(help, stdout); return 0;
         default: return cli_usage_error("gradcam", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -87,6 +94,12 @@ int cmd_gradcam(int argc, char **argv) {
     }
     if (study_launch_size() > 1)
         return cli_usage_error("gradcam", "runs on one rank; started as one of %d MPI ranks (run it without mpirun/srun)", study_launch_size());
+    char why[256] = "";
+    o.engine = engine_for_backend(backend, why, sizeof why);
+    if (!o.engine) {
+        fprintf(stderr, "dshap: error: %s\n", why);
+        return 1;
+    }
     char *cmdline = study_join_args(argc, argv);
     o.command_line = cmdline;
     dshap_status st = gradcam_job_run(&o);

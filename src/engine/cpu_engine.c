@@ -54,6 +54,7 @@ static dshap_status cpu_create(engine **out, const dshap_net *net, const engine_
     CHECK(dshap_alloc_floats(&e->arena, (size_t)(e->bw.plan.per_pair * e->max_pairs), "multipliers"));
     CHECK(dshap_calloc((void **)&e->keep, (size_t)net->n_nodes, 1, "keep mask"));
     deeplift_keep_mask(net, e->keep);
+    for (int j = 0; j < cfg->n_keep; j++) e->keep[cfg->keep_nodes[j]] = 1;
     CHECK(acts_alloc(&e->inst, net, cfg->max_inst, e->keep));
     CHECK(acts_alloc(&e->ref, net, cfg->max_ref, e->keep));
     CHECK(dshap_alloc_floats(&e->x_inst, (size_t)(cfg->max_inst * F), "instance block"));
@@ -103,10 +104,17 @@ static dshap_status cpu_attribute(engine *e, rule_set rules, int n_k, const int 
     return DSHAP_OK;
 }
 
+static dshap_status cpu_gradient(engine *e, int at, int n_k, const int *classes, float *act, float *grad) {
+    const node *nd = &e->net->nodes[at];
+    if (!e->keep[at]) FAIL(DSHAP_EINVAL, "internal: node %d (%s) is not kept by this engine", at, nd->name);
+    memcpy(act, e->inst.y[at], sizeof(float) * (size_t)(node_rows(e->net, nd, e->n_inst) * node_size(nd)));
+    return gradient_at_node_cpu(e->net, &e->inst, e->x_inst, e->n_inst, at, n_k, classes, grad);
+}
+
 static void cpu_describe(engine *e, char *buf, size_t cap, int64_t *peak_bytes) {
     snprintf(buf, cap, "cpu");
     *peak_bytes = (e->bw.plan.per_pair * e->max_pairs + e->inst.floats + e->ref.floats) * (int64_t)sizeof(float);
 }
 
-const engine_ops cpu_engine_ops = {"cpu", cpu_create, cpu_destroy, cpu_forward_ref, cpu_forward_inst, cpu_attribute,
-                                   cpu_describe};
+const engine_ops cpu_engine_ops = {"cpu",         cpu_create,    cpu_destroy,  cpu_forward_ref,
+                                   cpu_forward_inst, cpu_attribute, cpu_gradient, cpu_describe};

@@ -18,6 +18,8 @@ typedef struct {
     double memory_gib;  /* working-memory budget of the batched backward */
     int device;         /* GPU ordinal for device engines */
     int allow_tf32;     /* device engines: TF32 tensor-core GEMMs */
+    const int *keep_nodes; /* nodes whose instance-side output the forward keeps too (Grad-CAM layers) */
+    int n_keep;
 } engine_cfg;
 
 typedef struct engine engine;
@@ -35,6 +37,11 @@ typedef struct {
      * (not yet divided by R), classes (n_i, n_k). */
     dshap_status (*attribute)(engine *e, rule_set rules, int n_k, const int *classes, const granularity *g,
                               double *phi, double *totals);
+    /* Grad-CAM: for the cached instances, the output of node `at` (one of
+     * cfg.keep_nodes) into act (n_i, rows, size) and the plain gradient of
+     * each explained logit with respect to it into grad (n_i, n_k, rows,
+     * size), classes (n_i, n_k). */
+    dshap_status (*gradient)(engine *e, int at, int n_k, const int *classes, float *act, float *grad);
     /* "cpu" or the device's name and PCI id; peak working memory. */
     void (*describe)(engine *e, char *buf, size_t cap, int64_t *peak_bytes);
 } engine_ops;

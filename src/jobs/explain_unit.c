@@ -46,7 +46,8 @@ dshap_status unit_ctx_init(unit_ctx *c, const explain_opts *o, const dshap_net *
     c->gran = (granularity){o->store, o->persons_each, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons};
     int64_t F = inputs_sample_size(data);
     c->ops = o->engine ? o->engine : &cpu_engine_ops;
-    engine_cfg cfg = {c->block, c->chunk, n_k, o->memory_gib, o->device, o->allow_tf32};
+    engine_cfg cfg = {.max_inst = c->block, .max_ref = c->chunk, .max_classes = n_k,
+        .memory_gib = o->memory_gib, .device = o->device, .allow_tf32 = o->allow_tf32};
     TRY(c->ops->create(&c->eng, net, &cfg));
     TRY(dshap_alloc_floats(&c->x_inst, (size_t)(c->block * F), "instance block"));
     TRY(dshap_alloc_floats(&c->x_ref, (size_t)(c->chunk * F), "background chunk"));

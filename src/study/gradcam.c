@@ -84,11 +84,11 @@ void gradcam_map(const gc_opts *o, int rows, int C, int T, int V, const float *A
         for (int64_t e = 0; e < TV; e++) map[e] /= use;
 }
 
-dshap_status gradcam_block(const dshap_net *net, const net_acts *a, const float *x, int n, const int *layers,
+dshap_status gradcam_block(const engine_ops *ops, engine *e, const dshap_net *net, int n, const int *layers,
                            int n_layers, int n_k, const int *classes, const gc_opts *o, int64_t max_bytes,
                            float **maps, double *layer_seconds) {
     dshap_status st = DSHAP_OK;
-    float *grad = NULL;
+    float *grad = NULL, *act = NULL;
     int *sub = NULL;
     double *m = NULL;
     for (int l = 0; l < n_layers; l++) {
@@ -101,33 +101,36 @@ dshap_status gradcam_block(const dshap_net *net, const net_acts *a, const float 
         if (kk < 1) kk = 1;
         if (kk > n_k) kk = n_k;
         CHECK(dshap_alloc_floats(&grad, (size_t)((int64_t)n * kk * rows * F), "Grad-CAM gradient"));
+        CHECK(dshap_alloc_floats(&act, (size_t)((int64_t)n * rows * F), "Grad-CAM activation"));
         CHECK(dshap_calloc((void **)&sub, (size_t)n * kk, sizeof *sub, "classes"));
         CHECK(dshap_calloc((void **)&m, (size_t)TV, sizeof *m, "map"));
         for (int k0 = 0; k0 < n_k; k0 += kk) {
             int nk = n_k - k0 < kk ? n_k - k0 : kk;
             for (int i = 0; i < n; i++)
                 for (int k = 0; k < nk; k++) sub[i * nk + k] = classes[i * n_k + k0 + k];
-            CHECK(gradient_at_node_cpu(net, a, x, n, layers[l], nk, sub, grad));
+            CHECK(ops->gradient(e, layers[l], nk, sub, act, grad));
             for (int i = 0; i < n; i++) {
-                const float *A = a->y[layers[l]] + (int64_t)i * rows * F;
+                const float *A = act + (int64_t)i * rows * F;
                 for (int k = 0; k < nk; k++) {
                     const float *G = grad + ((int64_t)i * nk + k) * rows * F;
                     gradcam_map(o, rows, nd->C, nd->T, nd->V, A, G, m);
                     float *out = maps[l] + ((int64_t)i * n_k + k0 + k) * TV;
-                    for (int64_t e = 0; e < TV; e++) out[e] = (float)m[e];
+                    for (int64_t e2 = 0; e2 < TV; e2++) out[e2] = (float)m[e2];
                 }
             }
         }
         dshap_free(grad);
+        dshap_free(act);
         dshap_free(sub);
         dshap_free(m);
-        grad = NULL;
+        grad = act = NULL;
         sub = NULL;
         m = NULL;
         if (layer_seconds) layer_seconds[l] += now_s() - t0;
     }
 done:
     dshap_free(grad);
+    dshap_free(act);
     dshap_free(sub);
     dshap_free(m);
     return st;

@@ -4,6 +4,7 @@
 #ifndef DSHAP_GRADCAM_H
 #define DSHAP_GRADCAM_H
 
+#include "engine/engine.h"
 #include "engine/forward.h"
 
 typedef enum {
@@ -35,11 +36,12 @@ dshap_status gradcam_check_layer(const dshap_net *net, int node_index, const cha
  * node, 1 or M); map (T, V) in double. */
 void gradcam_map(const gc_opts *o, int rows, int C, int T, int V, const float *A, const float *G, double *map);
 
-/* n samples x (forward already run into `a`, which keeps every node in
- * `layers` and deeplift_keep_mask's nodes), n_k classes per sample (n, n_k):
+/* The n instances an engine last forwarded (created with every node of
+ * `layers` in cfg.keep_nodes; CPU or GPU), n_k classes per sample (n, n_k):
  * maps[l] (n, n_k, T'_l, V) float32 for each layer. max_bytes bounds the
- * gradient buffer (classes are split into sub-batches to fit). */
-dshap_status gradcam_block(const dshap_net *net, const net_acts *a, const float *x, int n, const int *layers,
+ * gradient buffer (classes are split into sub-batches to fit; the engine
+ * needs max_classes >= the classes of one sub-batch). */
+dshap_status gradcam_block(const engine_ops *ops, engine *e, const dshap_net *net, int n, const int *layers,
                            int n_layers, int n_k, const int *classes, const gc_opts *o, int64_t max_bytes,
                            float **maps, double *layer_seconds);
 

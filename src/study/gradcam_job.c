@@ -156,10 +156,10 @@ dshap_status gradcam_job_run(const gc_job_opts *o) {
     dshap_model m = {0};
     dshap_net net = {0};
     inputs_src s = {0};
-    net_acts acts = {0};
-    float *x = NULL;
+    const engine_ops *ops = o->engine ? o->engine : &cpu_engine_ops;
+    engine *e = NULL;
+    float *x = NULL, *logits = NULL;
     int *cls = NULL;
-    unsigned char *keep = NULL;
     int nodes[GC_MAX_LAYERS];
     gc_result r = {0};
     class_spec cs;
@@ -195,28 +195,28 @@ dshap_status gradcam_job_run(const gc_job_opts *o) {
         const node *nd = &net.nodes[nodes[l]];
         CHECK(dshap_alloc_floats(&r.maps[l], (size_t)(N * nk * nd->T * nd->V), "Grad-CAM maps"));
     }
-    CHECK(dshap_calloc((void **)&keep, (size_t)net.n_nodes, 1, "keep mask"));
-    deeplift_keep_mask(&net, keep);
-    for (int l = 0; l < o->n_layers; l++) keep[nodes[l]] = 1;
-    CHECK(acts_alloc(&acts, &net, block, keep));
-    CHECK(dshap_alloc_floats(&x, (size_t)(block * inputs_sample_size(&s)), "input block"));
-    CHECK(dshap_calloc((void **)&cls, (size_t)block * nk, sizeof *cls, "classes"));
     int64_t max_bytes = (int64_t)((o->memory_gib > 0 ? o->memory_gib : 1.0) * (1 << 30));
+    engine_cfg cfg = {.max_inst = block, .max_ref = 1, .max_classes = nk, .memory_gib = o->memory_gib,
+                      .device = o->device, .allow_tf32 = o->allow_tf32, .keep_nodes = nodes, .n_keep = o->n_layers};
+    CHECK(ops->create(&e, &net, &cfg));
+    CHECK(dshap_alloc_floats(&x, (size_t)(block * inputs_sample_size(&s)), "input block"));
+    CHECK(dshap_alloc_floats(&logits, (size_t)(block * K), "logits"));
+    CHECK(dshap_calloc((void **)&cls, (size_t)block * nk, sizeof *cls, "classes"));
     for (int64_t i0 = 0; i0 < N; i0 += block) {
         int n = (int)(N - i0 < block ? N - i0 : block);
         CHECK(inputs_read(&s, i0, n, x));
         double t0 = study_now();
-        CHECK(net_forward_cpu(&net, &acts, x, n));
+        CHECK(ops->forward_inst(e, x, n, logits));
         r.forward_s += study_now() - t0;
-        memcpy(r.logits + i0 * K, acts.y[net.out], sizeof(float) * (size_t)(n * K));
-        CHECK(class_spec_fill(&cs, K, s.labels, i0, n, acts.y[net.out], cls));
+        memcpy(r.logits + i0 * K, logits, sizeof(float) * (size_t)(n * K));
+        CHECK(class_spec_fill(&cs, K, s.labels, i0, n, logits, cls));
         for (int64_t e = 0; e < (int64_t)n * nk; e++) r.classes[i0 * nk + e] = cls[e];
         float *maps_at[GC_MAX_LAYERS];
         for (int l = 0; l < o->n_layers; l++) {
             const node *nd = &net.nodes[nodes[l]];
             maps_at[l] = r.maps[l] + i0 * nk * nd->T * nd->V;
         }
-        CHECK(gradcam_block(&net, &acts, x, n, nodes, o->n_layers, nk, cls, &o->gc, max_bytes, maps_at, r.seconds));
+        CHECK(gradcam_block(ops, e, &net, n, nodes, o->n_layers, nk, cls, &o->gc, max_bytes, maps_at, r.seconds));
         if (!o->quiet && tty) fprintf(stderr, "\rgradcam: %lld/%lld samples", (long long)(i0 + n), (long long)N);
     }
     if (!o->quiet && tty) fprintf(stderr, "\n");
@@ -235,9 +235,9 @@ done:
     dshap_free(r.classes);
     dshap_free(r.logits);
     dshap_free(x);
+    dshap_free(logits);
     dshap_free(cls);
-    dshap_free(keep);
-    acts_free(&acts);
+    if (e) ops->destroy(e);
     inputs_close(&s);
     net_free(&net);
     model_free(&m);

@@ -16,6 +16,9 @@ typedef struct {
     gc_opts gc;
     int block;            /* samples per forward (default 8) */
     double memory_gib;    /* gradient buffer budget (default 1) */
+    const engine_ops *engine; /* NULL: the CPU engine */
+    int device;           /* GPU for a device engine */
+    int allow_tf32;
     const char *command_line;
     int quiet;
 } gc_job_opts;

@@ -85,6 +85,10 @@ dshap_status cuda_download(void *dst, const void *src, size_t bytes, cuda_stream
     if (bytes) memcpy(dst, src, bytes);
     return DSHAP_OK;
 }
+dshap_status cuda_copy(void *dst, const void *src, size_t bytes, cuda_stream s) {
+    if (bytes) memcpy(dst, src, bytes);
+    return DSHAP_OK;
+}
 dshap_status cuda_zero(void *dst, size_t bytes, cuda_stream s) {
     if (bytes) memset(dst, 0, bytes);
     return DSHAP_OK;

@@ -79,7 +79,8 @@ static void run_mode(const engine_ops *ops, const dshap_net *net, const float *x
                      int n_k, int tf32, int reps, const char *label, double N, double R, phis *out) {
     const dshap_arch *a = &net->arch;
     int K = a->num_class;
-    engine_cfg cfg = {n_i, n_r, n_k, 0.0, 0, tf32};
+    engine_cfg cfg = {.max_inst = n_i, .max_ref = n_r, .max_classes = n_k,
+        .memory_gib = 0.0, .device = 0, .allow_tf32 = tf32};
     engine *e;
     double t0 = now();
     if (ops->create(&e, net, &cfg)) DIE("%s: engine create", label);

@@ -12,6 +12,10 @@
  * machine; that conditioning is measured and printed, not assumed.
  * (test_gpu_model checks the backward kernels on identical activations to
  * ~1e-6 without this allowance.)
+ * Grad-CAM (engine_ops.gradient) at two layers per architecture: the
+ * activation within 1e-5, the gradient within 1e-4 or four times the CPU's
+ * own change under a 1e-6 input perturbation (ReLU6 kinks and max pools
+ * switch where a forward's rounding moves a value across them).
  * Also: repeated runs are bitwise identical; splitting the triples into
  * sub-batches of other sizes changes nothing beyond FP32 rounding; a unit
  * that cannot fit the device fails before allocating, naming the largest
@@ -135,7 +139,8 @@ static void check_case(const arch_case *c, int idx) {
     float *lgi = malloc(sizeof(float) * n_i * K), *lgr = malloc(sizeof(float) * n_r * K);
     char label[256];
     snprintf(label, sizeof label, "%s/%s/%s/%s", tcn_name(c->tcn), att_name(c->att), act_name(c->act), c->layout);
-    engine_cfg cfg = {n_i, n_r, n_k, 0.25, 0, 0};
+    engine_cfg cfg = {.max_inst = n_i, .max_ref = n_r, .max_classes = n_k,
+        .memory_gib = 0.25, .device = 0, .allow_tf32 = 0};
     engine *ec = make(&cpu_engine_ops, &net, cfg, xi, n_i, xr, n_r, lci, lcr);
     float *pi32 = perturbed(xi, n_i * F, 1e-6, 1), *pr32 = perturbed(xr, n_r * F, 1e-6, 2);
     float *pitf = perturbed(xi, n_i * F, 3e-4, 3), *prtf = perturbed(xr, n_r * F, 3e-4, 4);
@@ -214,6 +219,65 @@ done:
     model_free(&m);
 }
 
+/* Grad-CAM through the engines (engine_ops.gradient): the kept activation
+ * and the plain gradient of two classes at a graph-layer map of the input
+ * stream and at the last activation of the main stream, GPU against CPU
+ * (tolerances in the header). */
+static void check_gradient(const arch_case *c, int idx) {
+    dshap_arch arch;
+    small_arch(&arch, c, 1);
+    dshap_model m = {0};
+    m.arch = arch;
+    dshap_net net;
+    EXPECT_OK(net_init_random(&net, &m, 700 + idx));
+    int at[2] = {-1, -1}, n = 2, n_k = 2, classes[4] = {0, 4, 3, 1};
+    for (int i = 0; i < net.n_nodes; i++) {
+        const node *nd = &net.nodes[i];
+        if (nd->op == OP_GRAPH && at[0] < 0) at[0] = i;
+        if (nd->op == OP_ACT && nd->V == net.arch.layout->V && nd->T > 1 && nd->per_person) at[1] = i;
+    }
+    int64_t F = (int64_t)ARCH_BRANCHES * 2 * arch.in_channels * arch.num_frames * arch.layout->V * arch.num_persons;
+    float *x = malloc(sizeof(float) * (size_t)(n * F)), *logits = malloc(sizeof(float) * (size_t)(n * arch.num_class));
+    fill_normal(x, n * F, 31 + idx);
+    engine_cfg cfg = {.max_inst = n, .max_ref = 1, .max_classes = n_k, .memory_gib = 0.25, .keep_nodes = at,
+                      .n_keep = 2};
+    engine *ec = NULL, *eg = NULL, *ep = NULL;
+    float *xp = perturbed(x, n * F, 1e-6, 5);
+    EXPECT_OK(cpu_engine_ops.create(&ec, &net, &cfg));
+    EXPECT_OK(cpu_engine_ops.create(&ep, &net, &cfg));
+    EXPECT_OK(cuda_engine_ops.create(&eg, &net, &cfg));
+    if (!ec || !eg || !ep || at[0] < 0 || at[1] < 0) goto done;
+    EXPECT_OK(cpu_engine_ops.forward_inst(ec, x, n, logits));
+    EXPECT_OK(cpu_engine_ops.forward_inst(ep, xp, n, logits));
+    EXPECT_OK(cuda_engine_ops.forward_inst(eg, x, n, logits));
+    for (int l = 0; l < 2; l++) {
+        const node *nd = &net.nodes[at[l]];
+        int64_t per = node_rows(&net, nd, 1) * node_size(nd), w;
+        float *ac = malloc(sizeof(float) * (size_t)(n * per)), *ag = malloc(sizeof(float) * (size_t)(n * per));
+        int64_t ng = n * n_k * per;
+        float *gc = malloc(sizeof(float) * (size_t)ng), *gg = malloc(sizeof(float) * (size_t)ng);
+        float *gp = malloc(sizeof(float) * (size_t)ng), *ap = malloc(sizeof(float) * (size_t)(n * per));
+        EXPECT_OK(cpu_engine_ops.gradient(ec, at[l], n_k, classes, ac, gc));
+        EXPECT_OK(cpu_engine_ops.gradient(ep, at[l], n_k, classes, ap, gp));
+        EXPECT_OK(cuda_engine_ops.gradient(eg, at[l], n_k, classes, ag, gg));
+        double ea = rel_to_max(ag, ac, n * per, NULL), eg_ = rel_to_max(gg, gc, ng, &w);
+        double cond = rel_to_max(gp, gc, ng, NULL), tol = fmax(1e-4, 4 * cond);
+        EXPECT(ea <= 1e-5 && eg_ <= tol,
+               "%s/%s Grad-CAM at %s: activation error %.3g, gradient error %.3g at %lld (tol %.2g)", tcn_name(c->tcn),
+               att_name(c->att), nd->name, ea, eg_, (long long)w, tol);
+        printf("  %-36s Grad-CAM at %-40s activation %.1e gradient %.1e (cpu itself %.1e)\n", tcn_name(c->tcn),
+               nd->name, ea, eg_, cond);
+        free(ac), free(ag), free(gc), free(gg), free(gp), free(ap);
+    }
+done:
+    if (ec) cpu_engine_ops.destroy(ec);
+    if (eg) cuda_engine_ops.destroy(eg);
+    if (ep) cpu_engine_ops.destroy(ep);
+    free(x), free(xp), free(logits);
+    net_free(&net);
+    model_free(&m);
+}
+
 /* A chunk far beyond the device: a clear failure before any allocation. */
 static void check_too_big(void) {
     dshap_arch arch;
@@ -222,7 +286,8 @@ static void check_too_big(void) {
     m.arch = arch;
     dshap_net net;
     EXPECT_OK(net_init_random(&net, &m, 77));
-    engine_cfg cfg = {4, 1 << 22, 5, 0, 0, 0};
+    engine_cfg cfg = {.max_inst = 4, .max_ref = 1 << 22, .max_classes = 5,
+        .memory_gib = 0, .device = 0, .allow_tf32 = 0};
     engine *e = NULL;
     dshap_status st = cuda_engine_ops.create(&e, &net, &cfg);
     EXPECT(st == DSHAP_ENOMEM, "a chunk of 4M references must not fit (got %s)", dshap_status_name(st));
@@ -237,6 +302,7 @@ static void check_too_big(void) {
 int main(void) {
     gpu_require("test_gpu_engine");
     for (size_t i = 0; i < N_CASES; i++) check_case(&cases[i], (int)i);
+    for (size_t i = 0; i < N_CASES; i += 2) check_gradient(&cases[i], (int)i);
     check_too_big();
     return tl_finish("test_gpu_engine");
 }

@@ -184,7 +184,9 @@ static void check_backward(const char *name, const dshap_net *net, const cuda_ne
         cpu_multipliers(net, (rule_set)rs, &cai, &car, xi, xr, n_r, n_k, P, classes, saved);
         trace_ctx t = {net, name, names[rs], saved, -1, 0, 0};
         EXPECT_OK(cuda_zero(phi, sizeof(double) * (size_t)(n_i * n_k * F), S));
-        cuda_dl_job job = {cn, &bp, (rule_set)rs, &gai, dxi, n_i, &gar, dxr, n_r, n_k, dcls, P, arena, rows, trace, &t};
+        cuda_dl_job job = {.cn = cn, .plan = &bp, .rules = (rule_set)rs, .inst = &gai, .x_inst = dxi, .n_i = n_i,
+                           .ref = &gar, .x_ref = dxr, .n_r = n_r, .n_k = n_k, .classes = dcls, .max_pairs = P,
+                           .arena = arena, .rows = rows, .trace = trace, .trace_ctx = &t};
         EXPECT_OK(deeplift_run_cuda(&job, phi, S));
         EXPECT_OK(cuda_stream_sync(S));
         printf("  %-40s backward %-5s %3d multipliers  worst %.2e\n", name, names[rs], t.compared, t.worst);
@@ -204,7 +206,8 @@ static void check_backward(const char *name, const dshap_net *net, const cuda_ne
 static void engine_phi(const engine_ops *ops, const dshap_net *net, const float *x, int64_t N, int n_k,
                        const int *classes, const granularity *g, double *phi, double *tot) {
     int64_t F = sample_floats(&net->arch);
-    engine_cfg cfg = {1, (int)N - 1, n_k, 0.05, 0, 0};
+    engine_cfg cfg = {.max_inst = 1, .max_ref = (int)N - 1, .max_classes = n_k,
+        .memory_gib = 0.05, .device = 0, .allow_tf32 = 0};
     float *logits = malloc(sizeof(float) * (size_t)N * net->arch.num_class);
     engine *e = NULL;
     EXPECT_OK(ops->create(&e, net, &cfg));

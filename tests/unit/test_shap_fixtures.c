@@ -85,7 +85,7 @@ static void check_fixture(const char *dir, const char *name) {
     EXPECT_OK(h5io_read_f64(&f, "/exact_values", 7, dv, &ref_exact));
     int *cls = malloc(sizeof(int) * (size_t)(n * n_k));
     for (int i = 0; i < n * n_k; i++) cls[i] = cls32[i];
-    engine_cfg cfg = {n, R, n_k, 0.5, 0, 0};
+    engine_cfg cfg = {.max_inst = n, .max_ref = R, .max_classes = n_k, .memory_gib = 0.5, .device = 0, .allow_tf32 = 0};
     engine *e = NULL;
     EXPECT_OK(cpu_engine_ops.create(&e, &net, &cfg));
     float *lg = malloc(sizeof(float) * (size_t)((n > R ? n : R) * K));

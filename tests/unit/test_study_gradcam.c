@@ -42,18 +42,18 @@ static void check_fixture(const char *dir, const char *name) {
     const char *layer[8];
     int nl = 0, node_ix[8];
     for (char *p = strtok(layers_attr, "\n"); p && nl < 8; p = strtok(NULL, "\n")) layer[nl++] = p;
-    unsigned char *keep = calloc((size_t)net.n_nodes, 1);
-    deeplift_keep_mask(&net, keep);
     for (int l = 0; l < nl; l++) {
         node_ix[l] = gradcam_find_layer(&net, layer[l]);
         EXPECT(node_ix[l] >= 0, "%s: layer %s not found", name, layer[l]);
         if (node_ix[l] < 0) return;
         EXPECT_OK(gradcam_check_layer(&net, node_ix[l], layer[l]));
-        keep[node_ix[l]] = 1;
     }
-    net_acts a;
-    EXPECT_OK(acts_alloc(&a, &net, n, keep));
-    EXPECT_OK(net_forward_cpu(&net, &a, x, n));
+    engine *e = NULL;
+    engine_cfg cfg = {.max_inst = n, .max_ref = 1, .max_classes = nk, .memory_gib = 0.05,
+                      .keep_nodes = node_ix, .n_keep = nl};
+    float *logits = malloc(sizeof(float) * (size_t)(n * net.arch.num_class));
+    EXPECT_OK(cpu_engine_ops.create(&e, &net, &cfg));
+    EXPECT_OK(cpu_engine_ops.forward_inst(e, x, n, logits));
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         char g[64], *variant = NULL, *persons = NULL;
         long long negate = 0;
@@ -69,7 +69,7 @@ static void check_fixture(const char *dir, const char *name) {
             dshap_alloc_floats(&maps[l], (size_t)(n * nk * nd->T * nd->V), "maps");
         }
         /* a small gradient budget forces class sub-batches (1 class per backward) */
-        EXPECT_OK(gradcam_block(&net, &a, x, n, node_ix, nl, nk, cls, &o, 1, maps, NULL));
+        EXPECT_OK(gradcam_block(&cpu_engine_ops, e, &net, n, node_ix, nl, nk, cls, &o, 1, maps, NULL));
         for (int l = 0; l < nl; l++) {
             const node *nd = &net.nodes[node_ix[l]];
             char ds[300];
@@ -102,8 +102,8 @@ static void check_fixture(const char *dir, const char *name) {
     int cls_node = gradcam_find_layer(&net, "classifier.fc");
     EXPECT(cls_node >= 0 && gradcam_check_layer(&net, cls_node, "classifier.fc") != DSHAP_OK,
            "classifier.fc (no joint axis) accepted as a Grad-CAM layer");
-    acts_free(&a);
-    free(keep);
+    cpu_engine_ops.destroy(e);
+    free(logits);
     free(cls);
     dshap_free(cls32);
     dshap_free(x);
