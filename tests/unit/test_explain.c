@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "core/mem.h"
-#include "core/rng.h"
 #include "engine/net.h"
 #include "io/h5io.h"
 #include "jobs/explain.h"
@@ -18,26 +17,6 @@ static char dir[] = "/tmp/dshap_explain_XXXXXX";
 static char model_path[512], data_path[512], bg_path[512];
 static dist_ctx d;
 enum { N = 3, NBG = 100, C2 = 4, T = 10, V = 29, M = 1, K = 3 };
-
-static void write_inputs(const char *path, int n, uint64_t seed) {
-    h5file f;
-    h5io_create(&f, path, H5P_DEFAULT);
-    h5io_write_attr_str(&f, "/", "format", "dshap-inputs");
-    h5io_write_attr_int(&f, "/", "format_version", 1);
-    h5io_write_attr_str(&f, "/", "layout", "cp29");
-    int64_t dims[6] = {n, 4, C2, T, V, M}, cnt = (int64_t)n * 4 * C2 * T * V * M;
-    float *x = malloc(sizeof(float) * (size_t)cnt);
-    rng_t r;
-    rng_seed(&r, seed);
-    for (int64_t i = 0; i < cnt; i++) x[i] = (float)(0.5 * rng_normal(&r));
-    h5io_write_f32(&f, "/x", 6, dims, x);
-    int32_t y[NBG];
-    for (int i = 0; i < n; i++) y[i] = i % K;
-    int64_t dn = n;
-    h5io_write_i32(&f, "/y", 1, &dn, y);
-    h5io_close(&f);
-    free(x);
-}
 
 static void setup(void) {
     if (!mkdtemp(dir)) exit(1);
@@ -58,8 +37,8 @@ static void setup(void) {
     }
     net_free(&net);
     model_free(&m);
-    write_inputs(data_path, N, 1);
-    write_inputs(bg_path, NBG, 2);
+    tl_write_inputs(data_path, "cp29", N, C2, T, V, M, K, 1);
+    tl_write_inputs(bg_path, "cp29", NBG, C2, T, V, M, K, 2);
 }
 
 static explain_opts base(const char *out) {

@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include "core/mem.h"
-#include "core/rng.h"
 #include "engine/net.h"
 #include "io/h5io.h"
 #include "jobs/explain.h"
@@ -24,26 +23,6 @@
 #include "testlib.h"
 
 enum { N = 7, NBG = 30, C2 = 4, T = 10, V = 29, M = 1, K = 3 };
-
-static void write_inputs(const char *path, int n, uint64_t seed) {
-    h5file f;
-    h5io_create(&f, path, H5P_DEFAULT);
-    h5io_write_attr_str(&f, "/", "format", "dshap-inputs");
-    h5io_write_attr_int(&f, "/", "format_version", 1);
-    h5io_write_attr_str(&f, "/", "layout", "cp29");
-    int64_t dims[6] = {n, 4, C2, T, V, M}, cnt = (int64_t)n * 4 * C2 * T * V * M;
-    float *x = malloc(sizeof(float) * (size_t)cnt);
-    rng_t r;
-    rng_seed(&r, seed);
-    for (int64_t i = 0; i < cnt; i++) x[i] = (float)(0.5 * rng_normal(&r));
-    h5io_write_f32(&f, "/x", 6, dims, x);
-    int32_t y[NBG];
-    for (int i = 0; i < n; i++) y[i] = i % K;
-    int64_t dn = n;
-    h5io_write_i32(&f, "/y", 1, &dn, y);
-    h5io_close(&f);
-    free(x);
-}
 
 static int setup(const char *dir) {
     char p[600];
@@ -63,9 +42,9 @@ static int setup(const char *dir) {
     net_free(&net);
     model_free(&m);
     snprintf(p, sizeof p, "%s/data.h5", dir);
-    write_inputs(p, N, 1);
+    tl_write_inputs(p, "cp29", N, C2, T, V, M, K, 1);
     snprintf(p, sizeof p, "%s/bg.h5", dir);
-    write_inputs(p, NBG, 2);
+    tl_write_inputs(p, "cp29", NBG, C2, T, V, M, K, 2);
     return 0;
 }
 

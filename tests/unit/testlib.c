@@ -1,5 +1,8 @@
 #include "testlib.h"
 
+#include "core/rng.h"
+#include "io/h5io.h"
+
 #include <math.h>
 #include <dirent.h>
 #include <stdlib.h>
@@ -53,4 +56,46 @@ int tl_list_fixtures(const char *dir, const char *suffix, char **names, int cap)
 
 void tl_free_names(char **names, int n) {
     for (int i = 0; i < n; i++) free(names[i]);
+}
+
+void tl_write_inputs(const char *path, const char *layout, int n, int C2, int T, int V, int M, int K, uint64_t seed) {
+    h5file f;
+    h5io_create(&f, path, H5P_DEFAULT);
+    h5io_write_attr_str(&f, "/", "format", "dshap-inputs");
+    h5io_write_attr_int(&f, "/", "format_version", 1);
+    h5io_write_attr_str(&f, "/", "layout", layout);
+    int64_t dims[6] = {n, 4, C2, T, V, M}, cnt = (int64_t)n * 4 * C2 * T * V * M;
+    float *x = malloc(sizeof(float) * (size_t)cnt);
+    int32_t *y = malloc(sizeof(int32_t) * (size_t)n);
+    rng_t r;
+    rng_seed(&r, seed);
+    for (int64_t i = 0; i < cnt; i++) x[i] = (float)(0.5 * rng_normal(&r));
+    for (int i = 0; i < n; i++) y[i] = i % K;
+    h5io_write_f32(&f, "/x", 6, dims, x);
+    int64_t dn = n;
+    h5io_write_i32(&f, "/y", 1, &dn, y);
+    h5io_close(&f);
+    free(x);
+    free(y);
+}
+
+int tl_open_fixture(const char *name, const char *model_path, const char *data_path, dshap_model *m, dshap_net *net,
+                    h5file *f, float **x, int64_t *N) {
+    dshap_status st = model_load(m, model_path);
+    if (!st && (st = net_build(net, m))) model_free(m);
+    EXPECT(st == DSHAP_OK, "%s: %s", name, dshap_last_error());
+    if (st) return 1;
+    const dshap_arch *a = &m->arch;
+    int64_t dx[6] = {-1, ARCH_BRANCHES, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons};
+    *x = NULL;
+    if ((st = h5io_open_any(f, data_path)) == DSHAP_OK && (st = h5io_read_f32(f, "/x", 6, dx, x)) != DSHAP_OK)
+        h5io_close(f);
+    EXPECT(st == DSHAP_OK, "%s: %s", name, dshap_last_error());
+    if (st) {
+        net_free(net);
+        model_free(m);
+        return 1;
+    }
+    *N = dx[0];
+    return 0;
 }

@@ -3,7 +3,11 @@
 #ifndef DSHAP_TESTLIB_H
 #define DSHAP_TESTLIB_H
 
+#include <stdint.h>
 #include <stdio.h>
+
+#include "engine/net.h"
+#include "io/h5io.h"
 
 extern int tl_checks, tl_failures;
 
@@ -35,5 +39,16 @@ void tl_free_names(char **names, int n);
 
 /* max |a - b| / max(1, |b|) over n elements; *where gets the worst index. */
 double tl_max_rel_err(const float *a, const double *b, long long n, long long *where);
+
+/* An inputs.h5 (FORMATS.md) of n samples (n, 4, C2, T, V, M) drawn from
+ * N(0, 0.25) with the seed, labels i % K. */
+void tl_write_inputs(const char *path, const char *layout, int n, int C2, int T, int V, int M, int K, uint64_t seed);
+
+/* A reference fixture: the model (m, net) and the data file, opened in *f
+ * (the caller reads more from it and closes it), with its /x (N, 4, 2C, T,
+ * V, M) read into *x. 0 on success; otherwise a failed check naming `name`
+ * and nothing left open. */
+int tl_open_fixture(const char *name, const char *model_path, const char *data_path, dshap_model *m, dshap_net *net,
+                    h5file *f, float **x, int64_t *N);
 
 #endif
