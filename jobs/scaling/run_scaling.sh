@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Strong- or weak-scaling study of one dshap explain job: the same job
 # description on 1..N ranks (mpirun, or srun inside an allocation), one CSV
-# row per rank count. Plot it with jobs/scaling/plot_scaling.py.
+# row per rank count, and a line per rank count on stderr with the speedup,
+# the efficiency and the reduce + write share of the wall time. Plot the CSV
+# with jobs/scaling/plot_scaling.py.
 #
 #   jobs/scaling/run_scaling.sh --job jobs/scaling/small.job --ranks "1 2 4" [--mode strong|weak]
 #       [--launcher mpirun|srun] [--repeat K] [--n-background R1] [--out DIR] [--dshap PATH]
@@ -26,7 +28,7 @@
 # where p1, T1 are the first rank count given and its wall time.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-usage() { sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 job= r1= ranks="1 2" mode=strong launcher=mpirun repeat=1 out=${DSHAP_SCALING_DIR:-out/scaling} dshap=${DSHAP:-}
 while [ $# -gt 0 ]; do
@@ -131,7 +133,9 @@ for p in $ranks; do
     same=-
   fi
   printf '%s,%d,%d,%.3f,%s,%.3f,%.3f,%s\n' "$mode" "$p" "$nb" "$best" "$phases" "$speedup" "$eff" "$same" >>"$csv"
-  printf 'run_scaling: %s %d ranks: %.2f s, speedup %.2f, efficiency %.0f%%%s\n' "$mode" "$p" "$best" "$speedup" \
-    "$(calc "100 * $eff")" "$([ "$same" = no ] && echo ', RESULTS DIFFER from the first rank count')" >&2
+  overhead=$(echo "$phases" | awk -F, -v w="$best" '{ printf "%.2f", 100 * ($5 + $6) / w }')
+  printf 'run_scaling: %s %d ranks: %.2f s, speedup %.2f, efficiency %.0f%%, reduce + write %s%% of the wall time%s\n' \
+    "$mode" "$p" "$best" "$speedup" "$(calc "100 * $eff")" "$overhead" \
+    "$([ "$same" = no ] && echo ', RESULTS DIFFER from the first rank count')" >&2
 done
 echo "run_scaling: wrote $csv" >&2
