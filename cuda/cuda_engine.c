@@ -271,29 +271,34 @@ static dshap_status cuda_gradient(engine *e, int at, int n_k, const int *classes
     if (n_k > e->cfg.max_classes)
         FAIL(DSHAP_EINVAL, "internal: %d classes for an engine sized for %d", n_k, e->cfg.max_classes);
     int64_t per = node_rows(net, nd, 1) * node_size(nd);
-    int P = e->n_inst * n_k, Pmax = P < e->max_pairs ? P : e->max_pairs;
+    int P = e->n_inst * n_k;
     dl_plan gp = {0};
-    float *arena = NULL, *cap = NULL;
-    int *rows = NULL;
+    float *arena = e->arena, *own = NULL, *cap = NULL;
     dshap_status st = DSHAP_OK;
     CHECK(cuda_select(e->device));
     CHECK(cuda_exec_tf32(e->s, 1)); /* a backward: TF32 where allowed */
     CHECK(dl_plan_make(&gp, net, at));
-    CHECK(cuda_alloc((void **)&arena, sizeof(float) * (size_t)(gp.per_pair * Pmax), "gradient multipliers"));
-    CHECK(cuda_alloc((void **)&rows, sizeof(int) * (size_t)(cuda_dl_rows_per_pair(net) * Pmax), "row maps"));
+    /* the engine's multiplier arena, with as many triples as fit its size */
+    int64_t fit = e->bp.per_pair * e->max_pairs / (gp.per_pair > 0 ? gp.per_pair : 1);
+    int Pmax = (int)(fit < P ? fit : P);
+    if (Pmax > e->max_pairs) Pmax = e->max_pairs; /* the row maps' size */
+    if (Pmax < 1) {
+        Pmax = 1;
+        CHECK(cuda_alloc((void **)&own, sizeof(float) * (size_t)gp.per_pair, "gradient multipliers"));
+        arena = own;
+    }
     CHECK(cuda_alloc((void **)&cap, sizeof(float) * (size_t)(P * per), "Grad-CAM gradient"));
     CHECK(cuda_upload(e->classes, classes, sizeof(int) * (size_t)P, e->s));
     cuda_dl_job job = {.cn = &e->cn, .plan = &gp, .rules = RULES_GRAD, .inst = &e->inst, .x_inst = e->x_inst,
                        .n_i = e->n_inst, .ref = &e->inst, .x_ref = e->x_inst, .n_r = 1, .n_k = n_k,
-                       .classes = e->classes, .max_pairs = Pmax, .arena = arena, .rows = rows, .capture = at,
+                       .classes = e->classes, .max_pairs = Pmax, .arena = arena, .rows = e->rows, .capture = at,
                        .captured = cap};
     CHECK(deeplift_run_cuda(&job, NULL, e->s));
     CHECK(cuda_download(grad, cap, sizeof(float) * (size_t)(P * per), e->s));
     CHECK(cuda_download(act, e->inst.y[at], sizeof(float) * (size_t)(e->n_inst * per), e->s));
     CHECK(cuda_stream_sync(e->s));
 done:
-    cuda_release(arena);
-    cuda_release(rows);
+    cuda_release(own);
     cuda_release(cap);
     dl_plan_free(&gp);
     return st;

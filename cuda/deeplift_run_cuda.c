@@ -59,7 +59,9 @@ static dshap_status node_backward(const dl_batch *bt, int i, double *phi) {
     }
     case OP_GATHER: return gather_backward_cuda(mx, my, pr->index, B, nd->C, nd->T, in->V, nd->V, acc[0], s);
     case OP_PERSON_MEAN: return person_mean_backward_cuda(mx, my, bt->P, M, node_size(nd), acc[0], s);
-    case OP_RESHAPE: return copy_backward_cuda(mx, my, (int64_t)B * node_size(nd), acc[0], s);
+    case OP_RESHAPE: /* aliased: the input already holds this buffer */
+        if (job->plan->alias[(int64_t)i * NODE_MAX_IN]) return DSHAP_OK;
+        return copy_backward_cuda(mx, my, (int64_t)B * node_size(nd), acc[0], s);
     case OP_ACT:
         return act_deeplift_cuda(mx, my, ai->y[nd->in[0]], ar->y[nd->in[0]], rows, node_size(nd), nd->act,
                                  deeplift_rule_for(nd, job->rules), acc[0], s);

@@ -50,11 +50,20 @@ struct nccl_link {
     } while (0)
 
 dshap_status nccl_link_open(nccl_link **out, MPI_Comm comm, int rank, int size) {
-    if (!nccl_link_available()) FAIL(DSHAP_EDEVICE, "NCCL: libnccl.so.2 cannot be loaded (%s)", dlerror());
-    ncclUniqueId id;
-    if (rank == 0) NCCL_TRY(lib.get_unique_id(&id));
-    if (MPI_Bcast(&id, (int)sizeof id, MPI_BYTE, 0, comm) != MPI_SUCCESS)
+    if (!nccl_link_available()) FAIL(DSHAP_EDEVICE, "NCCL: libnccl.so.2 cannot be loaded");
+    /* rank 0's id and whether it got one: the others must not wait for an id that never comes */
+    struct {
+        int ok;
+        ncclUniqueId id;
+    } msg = {0};
+    ncclResult_t r0 = ncclSuccess;
+    if (rank == 0) msg.ok = (r0 = lib.get_unique_id(&msg.id)) == ncclSuccess;
+    if (MPI_Bcast(&msg, (int)sizeof msg, MPI_BYTE, 0, comm) != MPI_SUCCESS)
         FAIL(DSHAP_EMPI, "broadcasting the NCCL id failed");
+    if (!msg.ok)
+        FAIL(DSHAP_EDEVICE, "NCCL: rank 0 could not create a communicator id%s%s", rank == 0 ? ": " : "",
+             rank == 0 ? lib.error_string(r0) : "");
+    ncclUniqueId id = msg.id;
     nccl_link *l;
     TRY(dshap_calloc((void **)&l, 1, sizeof *l, "NCCL link"));
     dshap_status st = cuda_stream_new(&l->s);
@@ -82,18 +91,30 @@ static dshap_status reserve(nccl_link *l, int64_t count) {
     return DSHAP_OK;
 }
 
+/* Large partials (--store full) go in pieces: the staging buffer stays small
+ * next to the engine's memory. Both ends cut the same pieces. */
+#define PIECE ((int64_t)1 << 23) /* doubles: 64 MiB */
+
 dshap_status nccl_link_send(nccl_link *l, const double *host, int64_t count, int peer) {
-    TRY(reserve(l, count));
-    TRY(cuda_upload(l->stage, host, sizeof(double) * (size_t)count, l->s));
-    NCCL_TRY(lib.send(l->stage, (size_t)count, ncclDouble, peer, l->comm, l->s));
-    return cuda_stream_sync(l->s);
+    TRY(reserve(l, count < PIECE ? count : PIECE));
+    for (int64_t o = 0; o < count; o += PIECE) {
+        int64_t n = count - o < PIECE ? count - o : PIECE;
+        TRY(cuda_upload(l->stage, host + o, sizeof(double) * (size_t)n, l->s));
+        NCCL_TRY(lib.send(l->stage, (size_t)n, ncclDouble, peer, l->comm, l->s));
+        TRY(cuda_stream_sync(l->s));
+    }
+    return DSHAP_OK;
 }
 
 dshap_status nccl_link_recv(nccl_link *l, double *host, int64_t count, int peer) {
-    TRY(reserve(l, count));
-    NCCL_TRY(lib.recv(l->stage, (size_t)count, ncclDouble, peer, l->comm, l->s));
-    TRY(cuda_download(host, l->stage, sizeof(double) * (size_t)count, l->s));
-    return cuda_stream_sync(l->s);
+    TRY(reserve(l, count < PIECE ? count : PIECE));
+    for (int64_t o = 0; o < count; o += PIECE) {
+        int64_t n = count - o < PIECE ? count - o : PIECE;
+        NCCL_TRY(lib.recv(l->stage, (size_t)n, ncclDouble, peer, l->comm, l->s));
+        TRY(cuda_download(host + o, l->stage, sizeof(double) * (size_t)n, l->s));
+        TRY(cuda_stream_sync(l->s));
+    }
+    return DSHAP_OK;
 }
 
 void nccl_link_close(nccl_link *l) {

@@ -28,9 +28,11 @@ int xfer_parse(const char *s);
 int xfer_have_nccl(void);
 /* The one-line error for a transport that cannot run (before any work). */
 dshap_status xfer_check(xfer_kind want, int on_gpu);
-/* Collective. `want` AUTO takes NCCL when the ranks run on GPUs, there is
- * more than one rank and NCCL was built in; MPI otherwise. */
-dshap_status xfer_open(xfer *x, dist_ctx *d, xfer_kind want, int on_gpu);
+/* Collective (every rank calls it, all choose alike). gpu: this rank's
+ * device, -1 on the CPU backend. AUTO takes NCCL when there is more than
+ * one rank, every rank has a GPU of its own and libnccl loads everywhere;
+ * MPI otherwise. NCCL asked for where that does not hold is an error. */
+dshap_status xfer_open(xfer *x, dist_ctx *d, xfer_kind want, int gpu);
 dshap_status xfer_send(xfer *x, const double *buf, int64_t count, int peer);
 dshap_status xfer_recv(xfer *x, double *buf, int64_t count, int peer);
 void xfer_close(xfer *x);

@@ -146,7 +146,8 @@ void person_mean_backward_cpu(float *m_x, const float *m_y, int N, int M, int64_
 
 void copy_backward_cpu(float *m_x, const float *m_y, int64_t n, int acc) {
     if (!acc) {
-        memcpy(m_x, m_y, sizeof(float) * (size_t)n);
+#pragma omp parallel for schedule(static)
+        for (int64_t i = 0; i < n; i++) m_x[i] = m_y[i];
         return;
     }
 #pragma omp parallel for schedule(static)

@@ -14,7 +14,7 @@
 void conv_backward_cpu(float *m_x, const float *m_y, const float *w, int B, int Cin, int Tin, int V, int Cout, int Tout,
                        int k, int stride, int pad, int groups, int acc);
 void affine_backward_cpu(float *m_x, const float *m_y, const float *scale, int B, int C, int TV, int acc);
-/* m_x (B, K, C, T, V) += m_y (B, C, T, W) · G_kᵀ */
+/* m_x (B, K, C, T, V) (+)= m_y (B, C, T, W) · G_kᵀ */
 void graph_backward_cpu(float *m_x, const float *m_y, const float *G, int B, int K, int C, int T, int V, int acc);
 /* m_x (shape sx, broadcast into sy) += Σ over the broadcast axes of m_y */
 void broadcast_backward_cpu(float *m_x, const float *m_y, int B, shape3 sy, shape3 sx, int acc);

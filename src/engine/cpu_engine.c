@@ -93,7 +93,7 @@ static dshap_status cpu_attribute(engine *e, rule_set rules, int n_k, const int 
     dl_job job = {.net = e->net, .rules = rules, .inst = &e->inst, .x_inst = e->x_inst, .n_i = e->n_inst,
                   .ref = &e->ref, .x_ref = e->x_ref, .n_r = e->n_ref, .n_k = n_k, .classes = classes,
                   .max_pairs = e->max_pairs, .capture = -1, .bw = &e->bw, .arena = e->arena};
-    TRY(deeplift_run_cpu(&job, e->phi_full, NULL));
+    TRY(deeplift_run_cpu(&job, e->phi_full));
     for (int64_t ik = 0; ik < nk; ik++) {
         const double *p = e->phi_full + ik * F;
         double s = 0;

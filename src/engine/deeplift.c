@@ -108,7 +108,9 @@ static void node_backward(dl_state *s, int i, double *phi) {
     }
     case OP_GATHER: gather_backward_cpu(mx, my, nd->index, B, nd->C, nd->T, in->V, nd->V, acc[0]); break;
     case OP_PERSON_MEAN: person_mean_backward_cpu(mx, my, s->P, net->arch.num_persons, node_size(nd), acc[0]); break;
-    case OP_RESHAPE: copy_backward_cpu(mx, my, (int64_t)B * node_size(nd), acc[0]); break;
+    case OP_RESHAPE: /* aliased: the input already holds this buffer */
+        if (!s->plan->alias[(int64_t)i * NODE_MAX_IN]) copy_backward_cpu(mx, my, (int64_t)B * node_size(nd), acc[0]);
+        break;
     case OP_ACT:
         act_deeplift_cpu(mx, my, ai->y[nd->in[0]], ar->y[nd->in[0]], rows, node_size(nd), nd->act,
                          deeplift_rule_for(nd, job->rules), acc[0]);
@@ -188,7 +190,7 @@ void cpu_backward_free(cpu_backward *b) {
     memset(b, 0, sizeof *b);
 }
 
-dshap_status deeplift_run_cpu(const dl_job *job, double *phi, int64_t *peak_bytes) {
+dshap_status deeplift_run_cpu(const dl_job *job, double *phi) {
     const dshap_net *net = job->net;
     int M = net->arch.num_persons;
     int total = job->n_i * job->n_r * job->n_k;
@@ -218,7 +220,6 @@ dshap_status deeplift_run_cpu(const dl_job *job, double *phi, int64_t *peak_byte
         s.P = total - p0 < Pmax ? total - p0 : Pmax;
         CHECK(run_batch(&s, phi));
     }
-    if (peak_bytes) *peak_bytes = bw->plan.per_pair * Pmax * (int64_t)sizeof(float);
 done:
     dshap_free(arena);
     cpu_backward_free(&own);
@@ -235,5 +236,5 @@ dshap_status gradient_at_node_cpu(const dshap_net *net, const net_acts *a, const
     /* One "reference" that is the instance itself: RULES_GRAD reads the instance side only. */
     dl_job job = {.net = net, .rules = RULES_GRAD, .inst = a, .x_inst = x, .n_i = n, .ref = a, .x_ref = x, .n_r = 1,
                   .n_k = n_k, .classes = classes, .max_pairs = 64, .capture = at, .captured = grad};
-    return deeplift_run_cpu(&job, NULL, NULL);
+    return deeplift_run_cpu(&job, NULL);
 }

@@ -57,7 +57,7 @@ typedef struct {
 /* phi (n_i, n_k, F) += Σ_r m(x_i, r) ⊙ (x_i − r), F = 4·2C·T·V·M in the input
  * layout. Rows are accumulated in reference order, so the result does not
  * depend on threads or sub-batching. */
-dshap_status deeplift_run_cpu(const dl_job *job, double *phi, int64_t *peak_bytes);
+dshap_status deeplift_run_cpu(const dl_job *job, double *phi);
 
 /* ∂ logit_c / ∂(output of node `at`) for n instances (plain gradient in
  * eval mode), classes (n, n_k): grad (n, n_k, rows per sample, node size).

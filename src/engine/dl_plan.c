@@ -49,6 +49,12 @@ static int same_shape(const dshap_net *net, int a, int b) {
     return x->C == y->C && x->T == y->T && x->V == y->V && x->per_person == y->per_person;
 }
 
+/* Same floats per sample: a reshape's input can share its buffer. */
+static int same_floats(const dshap_net *net, int a, int b) {
+    const node *x = &net->nodes[a], *y = &net->nodes[b];
+    return node_rows(net, x, 1) * node_size(x) == node_rows(net, y, 1) * node_size(y);
+}
+
 dshap_status dl_plan_make(dl_plan *p, const dshap_net *net, int keep) {
     memset(p, 0, sizeof *p);
     int nn = p->n_nodes = net->n_nodes;
@@ -101,7 +107,9 @@ dshap_status dl_plan_make(dl_plan *p, const dshap_net *net, int keep) {
         int t[NODE_MAX_IN], nt = targets(nd, t);
         for (int j = 0; j < nt; j++) {
             p->reach[t[j]] = 1;
-            if (nd->op == OP_ADD && j == 0 && !written[t[0]] && t[0] != t[1] && same_shape(net, t[0], i)) {
+            int takes = nd->op == OP_ADD ? t[0] != t[1] && same_shape(net, t[0], i)
+                                         : nd->op == OP_RESHAPE && same_floats(net, t[0], i);
+            if (j == 0 && !written[t[0]] && takes) {
                 p->alias[i * NODE_MAX_IN] = 1;
                 p->store[t[0]] = s;
                 written[t[0]] = 1;

@@ -11,7 +11,8 @@
  *    BN's multiplier; the BN's own backward is skipped: one pass over the
  *    largest tensors fewer per conv + BN pair.
  *  - alias: the first input of a residual add (same shape, first written
- *    there) takes the add's multiplier buffer instead of a copy of it.
+ *    there), or the input of a reshape, takes the node's multiplier buffer
+ *    instead of a copy of it.
  * A node's multiplier then lives in the buffer of store[i]. */
 #ifndef DSHAP_DL_PLAN_H
 #define DSHAP_DL_PLAN_H

@@ -44,7 +44,7 @@ dshap_status explain_combine(dist_ctx *d, const explain_opts *o, const unit_ctx 
     res->n_k = n_k;
     res->G = G;
     xfer x = {0};
-    TRY(xfer_open(&x, d, o->transport, o->engine != NULL && o->gpu >= 0));
+    TRY(xfer_open(&x, d, o->transport, o->engine != NULL ? o->gpu : -1));
     /* Owned blocks, ascending. */
     int n_owned = 0;
     for (int b = d->rank; b < nb; b += d->size) {

@@ -105,7 +105,7 @@ static void cpu_multipliers(const dshap_net *net, rule_set rules, const net_acts
     dl_job job = {.net = net, .rules = rules, .inst = ai, .x_inst = xi, .n_i = P / (n_r * n_k), .ref = ar,
                   .x_ref = xr, .n_r = n_r, .n_k = n_k, .classes = classes, .max_pairs = P, .capture = -1,
                   .trace = save_multiplier, .trace_ctx = saved};
-    EXPECT_OK(deeplift_run_cpu(&job, NULL, NULL));
+    EXPECT_OK(deeplift_run_cpu(&job, NULL));
 }
 
 typedef struct {

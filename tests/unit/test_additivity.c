@@ -56,7 +56,7 @@ static void check_arch(const dshap_arch *arch, uint64_t seed, const char *label)
     dl_job job = {.net = &net, .rules = RULES_EXACT, .inst = &ai, .x_inst = xi, .n_i = n_i, .ref = &ar, .x_ref = xr,
                   .n_r = n_r, .n_k = n_k, .classes = classes, .max_pairs = 4, .capture = -1};
     double *phi = calloc((size_t)(n_i * n_k * F), sizeof(double));
-    EXPECT_OK(deeplift_run_cpu(&job, phi, NULL));
+    EXPECT_OK(deeplift_run_cpu(&job, phi));
     const float *fi = ai.y[net.out], *fr = ar.y[net.out];
     double worst = 0;
     for (int i = 0; i < n_i; i++)
