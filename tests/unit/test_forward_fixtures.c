@@ -92,14 +92,8 @@ int main(int argc, char **argv) {
     if (argc < 2) tl_skip("usage: test_forward_fixtures FIXTURES_DIR");
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/forward", argv[1]);
-    char *names[64];
-    int n = tl_list_fixtures(dir, ".model.h5", names, 64);
-    if (n < 0) {
-        fprintf(stderr, "no fixtures in %s\n", dir);
-        return 1;
-    }
-    for (int i = 0; i < n; i++) check_fixture(dir, names[i]);
-    tl_free_names(names, n);
+    int n = tl_each_fixture(dir, ".model.h5", check_fixture, dir);
+    if (n < 0) return 1;
     EXPECT(n >= 8, "expected at least 8 forward fixtures, found %d", n);
     return tl_finish("test_forward_fixtures");
 }

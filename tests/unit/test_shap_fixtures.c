@@ -122,14 +122,8 @@ int main(int argc, char **argv) {
     if (argc < 2) tl_skip("usage: test_shap_fixtures FIXTURES_DIR");
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/shap", argv[1]);
-    char *names[64];
-    int count = tl_list_fixtures(dir, ".h5", names, 64);
-    if (count < 0) {
-        fprintf(stderr, "no fixtures in %s\n", dir);
-        return 1;
-    }
-    for (int i = 0; i < count; i++) check_fixture(argv[1], names[i]);
-    tl_free_names(names, count);
+    int count = tl_each_fixture(dir, ".h5", check_fixture, argv[1]);
+    if (count < 0) return 1;
     EXPECT(count >= 5, "expected at least 5 shap fixtures, found %d", count);
     return tl_finish("test_shap_fixtures");
 }

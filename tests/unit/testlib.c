@@ -58,6 +58,19 @@ void tl_free_names(char **names, int n) {
     for (int i = 0; i < n; i++) free(names[i]);
 }
 
+int tl_each_fixture(const char *dir, const char *suffix, void (*check)(const char *arg, const char *name),
+                    const char *arg) {
+    char *names[64];
+    int n = tl_list_fixtures(dir, suffix, names, 64);
+    if (n < 0) {
+        fprintf(stderr, "no fixtures in %s\n", dir);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) check(arg, names[i]);
+    tl_free_names(names, n);
+    return n;
+}
+
 void tl_write_inputs(const char *path, const char *layout, int n, int C2, int T, int V, int M, int K, uint64_t seed) {
     h5file f;
     h5io_create(&f, path, H5P_DEFAULT);

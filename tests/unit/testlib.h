@@ -36,6 +36,10 @@ void tl_skip(const char *reason) __attribute__((noreturn));
  * returns the count, -1 when dir cannot be read. Free with tl_free_names. */
 int tl_list_fixtures(const char *dir, const char *suffix, char **names, int cap);
 void tl_free_names(char **names, int n);
+/* check(arg, NAME) for each fixture NAME<suffix> in dir, in name order;
+ * returns how many, or -1 (with a message) when dir cannot be read. */
+int tl_each_fixture(const char *dir, const char *suffix, void (*check)(const char *arg, const char *name),
+                    const char *arg);
 
 /* max |a - b| / max(1, |b|) over n elements; *where gets the worst index. */
 double tl_max_rel_err(const float *a, const double *b, long long n, long long *where);
