@@ -108,7 +108,8 @@ static dshap_status cpu_gradient(engine *e, int at, int n_k, const int *classes,
     const node *nd = &e->net->nodes[at];
     if (!e->keep[at]) FAIL(DSHAP_EINVAL, "internal: node %d (%s) is not kept by this engine", at, nd->name);
     memcpy(act, e->inst.y[at], sizeof(float) * (size_t)(node_rows(e->net, nd, e->n_inst) * node_size(nd)));
-    return gradient_at_node_cpu(e->net, &e->inst, e->x_inst, e->n_inst, at, n_k, classes, grad);
+    return gradient_at_node_cpu(e->net, &e->inst, e->x_inst, e->n_inst, at, n_k, classes, grad, e->arena,
+                                e->bw.plan.per_pair * e->max_pairs);
 }
 
 static void cpu_describe(engine *e, char *buf, size_t cap, int64_t *peak_bytes) {

@@ -231,10 +231,19 @@ done:
 }
 
 dshap_status gradient_at_node_cpu(const dshap_net *net, const net_acts *a, const float *x, int n, int at, int n_k,
-                                  const int *classes, float *grad) {
+                                  const int *classes, float *grad, float *arena, int64_t arena_floats) {
     if (at < 0 || at >= net->n_nodes) FAIL(DSHAP_EINVAL, "internal: no node %d", at);
+    cpu_backward b;
+    TRY(cpu_backward_make(&b, net, at));
+    /* In the caller's arena as many triples as fit (as the CUDA engine's
+     * gradient); else 64 per sub-batch in one of its own. */
+    int64_t fit = arena ? arena_floats / (b.plan.per_pair > 0 ? b.plan.per_pair : 1) : 0;
+    if (fit > (1 << 20)) fit = 1 << 20;
     /* One "reference" that is the instance itself: RULES_GRAD reads the instance side only. */
     dl_job job = {.net = net, .rules = RULES_GRAD, .inst = a, .x_inst = x, .n_i = n, .ref = a, .x_ref = x, .n_r = 1,
-                  .n_k = n_k, .classes = classes, .max_pairs = 64, .capture = at, .captured = grad};
-    return deeplift_run_cpu(&job, NULL);
+                  .n_k = n_k, .classes = classes, .max_pairs = fit >= 1 ? (int)fit : 64, .capture = at,
+                  .captured = grad, .bw = &b, .arena = fit >= 1 ? arena : NULL};
+    dshap_status st = deeplift_run_cpu(&job, NULL);
+    cpu_backward_free(&b);
+    return st;
 }

@@ -62,8 +62,9 @@ dshap_status deeplift_run_cpu(const dl_job *job, double *phi);
 /* ∂ logit_c / ∂(output of node `at`) for n instances (plain gradient in
  * eval mode), classes (n, n_k): grad (n, n_k, rows per sample, node size).
  * `a` holds the forward of x with the keep mask of deeplift_keep_mask plus
- * node `at` kept. */
+ * node `at` kept. The multipliers live in `arena` (arena_floats floats, an
+ * engine's) where one triple fits, else in a buffer of the call's own. */
 dshap_status gradient_at_node_cpu(const dshap_net *net, const net_acts *a, const float *x, int n, int at, int n_k,
-                                  const int *classes, float *grad);
+                                  const int *classes, float *grad, float *arena, int64_t arena_floats);
 
 #endif

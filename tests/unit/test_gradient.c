@@ -37,7 +37,7 @@ int main(void) {
     int64_t S = node_size(&net.nodes[at]); /* (2C, T, V), M = 1 */
     float *g;
     dshap_alloc_floats(&g, (size_t)S, "grad");
-    EXPECT_OK(gradient_at_node_cpu(&net, &a, x, n, at, 1, &cls, g));
+    EXPECT_OK(gradient_at_node_cpu(&net, &a, x, n, at, 1, &cls, g, NULL, 0));
     double gmax = 0;
     for (int64_t e = 0; e < S; e++) gmax = fmax(gmax, fabs(g[e]));
     int bad = 0;
