@@ -19,7 +19,8 @@
 
 static const char *help =
     "usage: dshap data synth --layout ntu25|cp29|cp19 --n N [--classes K] [--frames T]\n"
-    "                        [--persons M] [--seed S] [--group-size W] -o data.h5\n"
+    "                        [--persons M] [--second-person all|interactions] [--seed S]\n"
+    "                        [--group-size W] -o data.h5\n"
     "       dshap data synth --layout ntu25 ... --format skeleton --out-dir DIR\n"
     "Skeletons with the layout's bone lengths moved by class-dependent periodic\n"
     "joint rotations (forward kinematics), per-sample variation and 4 mm noise.\n"
@@ -30,7 +31,10 @@ static const char *help =
     "'dshap data import-ntu'.\n"
     "--group-size W adds /group (the subject / infant of each window, for the\n"
     "infant-level AUC of 'dshap perturb --metric auc-grouped'): sample i belongs to\n"
-    "group K * (i / (K W)) + i mod K, so each group holds W windows of one label.\n";
+    "group K * (i / (K W)) + i mod K, so each group holds W windows of one label.\n"
+    "--second-person interactions: as in NTU RGB+D 60, only labels 49-59 (the\n"
+    "two-person actions A050-A060) have more than one person; in the others the\n"
+    "later persons are absent (zero joints). Default: all, every person moves.\n";
 
 static dshap_status write_h5(const synth_opts *o, int64_t n, int group_size, const char *out, const char *source) {
     data_writer w;
@@ -99,12 +103,14 @@ int cmd_data_synth(int argc, char **argv) {
         {"layout", required_argument, 0, 'l'}, {"n", required_argument, 0, 'n'},      {"classes", required_argument, 0, 'k'},
         {"frames", required_argument, 0, 't'}, {"persons", required_argument, 0, 'm'}, {"seed", required_argument, 0, 's'},
         {"output", required_argument, 0, 'o'}, {"format", required_argument, 0, 'f'}, {"out-dir", required_argument, 0, 'd'},
-        {"group-size", required_argument, 0, 'g'}, {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+        {"group-size", required_argument, 0, 'g'}, {"second-person", required_argument, 0, 'S'},
+        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
     const char *cmd = "data synth", *layout = NULL, *out = NULL, *format = "h5", *dir = NULL;
     long long n = -1, K = -1, T = -1, M = -1, seed = 0, group_size = 0;
+    int interactions = 0;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "l:n:k:t:m:s:o:f:d:g:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "l:n:k:t:m:s:o:f:d:g:S:h", opts, NULL)) != -1) {
         switch (c) {
         case 'l': layout = optarg; break;
         case 'n': if (cli_int(cmd, "--n", optarg, 1, 100000000, &n)) return EXIT_USAGE; break;
@@ -116,6 +122,11 @@ int cmd_data_synth(int argc, char **argv) {
         case 'f': format = optarg; break;
         case 'd': dir = optarg; break;
         case 'g': if (cli_int(cmd, "--group-size", optarg, 1, 100000000, &group_size)) return EXIT_USAGE; break;
+        case 'S':
+            if (!strcmp(optarg, "all")) interactions = 0;
+            else if (!strcmp(optarg, "interactions")) interactions = 1;
+            else return cli_usage_error(cmd, "--second-person expects all or interactions (got '%s')", optarg);
+            break;
         case 'h': fputs(help, stdout); return 0;
         default: return cli_usage_error(cmd, "unknown option");
         }
@@ -126,10 +137,11 @@ int cmd_data_synth(int argc, char **argv) {
     if (n < 0) return cli_usage_error(cmd, "--n (number of samples) is required");
     int ntu = !strcmp(L->name, "ntu25");
     synth_opts o = {.L = L, .K = K > 0 ? (int)K : ntu ? 60 : 2, .T = T > 0 ? (int)T : ntu ? 300 : 150,
-                    .M = M > 0 ? (int)M : L->M, .seed = (uint64_t)seed};
-    char source[256];
-    snprintf(source, sizeof source, "dshap data synth --layout %s --n %lld --classes %d --frames %d --persons %d --seed %lld",
-             L->name, n, o.K, o.T, o.M, seed);
+                    .M = M > 0 ? (int)M : L->M, .interactions_only = interactions, .seed = (uint64_t)seed};
+    char source[320];
+    snprintf(source, sizeof source,
+             "dshap data synth --layout %s --n %lld --classes %d --frames %d --persons %d --second-person %s --seed %lld",
+             L->name, n, o.K, o.T, o.M, interactions ? "interactions" : "all", seed);
     dshap_status st;
     if (!strcmp(format, "h5")) {
         if (!out || dir) return cli_usage_error(cmd, "--format h5 needs -o data.h5 (and no --out-dir)");
@@ -138,6 +150,7 @@ int cmd_data_synth(int argc, char **argv) {
     } else if (!strcmp(format, "skeleton")) {
         if (!dir || out) return cli_usage_error(cmd, "--format skeleton needs --out-dir DIR (and no -o)");
         if (!ntu) return cli_usage_error(cmd, "--format skeleton needs --layout ntu25 (the .skeleton format has 25 3-D joints)");
+        if (interactions) return cli_usage_error(cmd, "--second-person interactions needs --format h5");
         if (n > 239760) return cli_usage_error(cmd, "--format skeleton names at most 239760 samples uniquely");
         double bytes;
         st = write_skeletons(&o, n, dir, &bytes);

@@ -123,6 +123,10 @@ int synth_sample(const synth_opts *o, int64_t i, float *x) {
     rng_t r;
     rng_seed(&r, o->seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)(i + 1)));
     for (int m = 0; m < M; m++) {
+        if (m > 0 && o->interactions_only && label < SYNTH_FIRST_INTERACTION) { /* absent: zero joints */
+            for (int64_t e = 0; e < (int64_t)C * T * V; e++) x[e * M + m] = 0.0f;
+            continue;
+        }
         double amp = 1 + 0.15 * rng_normal(&r), speed = 1 + 0.08 * rng_normal(&r);
         double phase = 2 * M_PI * rng_uniform(&r) + M_PI * m;
         double yaw = C == 3 ? rng_uniform(&r) - 0.5 : 0;

@@ -11,11 +11,16 @@
 
 #include "engine/layout.h"
 
+/* NTU RGB+D 60: actions A050-A060 (labels 49-59) are two-person interactions;
+ * in the others the second person is absent (its joints are zero). */
+#define SYNTH_FIRST_INTERACTION 49
+
 typedef struct {
     const dshap_layout *L;
     int K;         /* classes; label of sample i = i mod K */
     int T;         /* frames */
-    int M;         /* persons (all present) */
+    int M;         /* persons */
+    int interactions_only; /* persons after the first only in labels >= SYNTH_FIRST_INTERACTION, else zero */
     uint64_t seed;
 } synth_opts;
 

@@ -51,6 +51,17 @@ else
   echo "skip predict comparison (model init unavailable)"
 fi
 
+# --- synth --second-person interactions: a second person only in labels 49-59
+person2_values() { # file sample: the distinct values of person 2's joints
+  h5dump -d /x -s "$2,0,0,0,1" -c "1,3,8,25,1" -y -w 0 "$1" | sed -n '/DATA {/,/}/p' | sed '1d;$d' | tr ', ' '\n\n' |
+    grep -v '^$' | sort -u
+}
+expect 0 "synth --second-person interactions" -- "$dshap" data synth --layout ntu25 --n 51 --classes 60 --frames 8 \
+  --seed 6 --second-person interactions -o inter.h5
+[ "$(person2_values inter.h5 48)" = 0 ] && ok "label 48: no second person (zero joints)" || bad "label 48 has a second person"
+[ "$(person2_values inter.h5 49 | wc -l)" -gt 100 ] && ok "label 49: a moving second person" || bad "label 49 lacks a second person"
+expect 2 "synth --second-person bad" -- "$dshap" data synth --layout ntu25 --n 2 --second-person some -o x.h5; one_line
+
 # --- synthetic .skeleton files through the importer
 expect 0 "synth --format skeleton" -- "$dshap" data synth --layout ntu25 --n 12 --classes 4 --frames 64 --seed 5 --format skeleton --out-dir skel
 expect 0 "import-ntu xview train" -- "$dshap" data import-ntu skel --benchmark xview --split train -o skel_train.h5
