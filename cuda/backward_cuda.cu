@@ -17,8 +17,9 @@ ELEM_KERNEL(concat_backward, (int64_t n, float *m_x, const float *m_y, int Ctot,
             (o, m_x, m_y, Ctot, c0, C, TV, acc))
 ELEM_KERNEL(gather_backward, (int64_t n, float *m_x, const float *m_y, const int *index, int Vin, int Vout, int acc),
             (o, m_x, m_y, index, Vin, Vout, acc))
-ELEM_KERNEL(person_mean_backward, (int64_t n, float *m_x, const float *m_y, int M, int64_t S, float inv, int acc),
-            (o, m_x, m_y, M, S, inv, acc))
+ELEM_KERNEL(person_mean_backward,
+            (int64_t n, float *m_x, const float *m_y, const int *sample, int64_t S, float inv, int acc),
+            (o, m_x, m_y, sample, S, inv, acc))
 
 extern "C" dshap_status affine_backward_cuda(float *m_x, const float *m_y, const float *scale, int B, int C, int TV,
                                              int acc, cuda_stream s) {
@@ -63,9 +64,9 @@ extern "C" dshap_status gather_backward_cuda(float *m_x, const float *m_y, const
     return DSHAP_OK;
 }
 
-extern "C" dshap_status person_mean_backward_cuda(float *m_x, const float *m_y, int N, int M, int64_t S, int acc,
-                                                  cuda_stream s) {
-    int64_t n = (int64_t)N * M * S;
-    LAUNCH(person_mean_backward, n, s, n, m_x, m_y, M, S, 1.0f / (float)M, acc);
+extern "C" dshap_status person_mean_backward_cuda(float *m_x, const float *m_y, const int *sample, int B, int M,
+                                                  int64_t S, int acc, cuda_stream s) {
+    int64_t n = (int64_t)B * S;
+    LAUNCH(person_mean_backward, n, s, n, m_x, m_y, sample, S, 1.0f / (float)M, acc);
     return DSHAP_OK;
 }

@@ -33,7 +33,9 @@ dshap_status concat_backward_cuda(float *m_x, const float *m_y, int B, int Ctot,
 /* index: device array (Vout) */
 dshap_status gather_backward_cuda(float *m_x, const float *m_y, const int *index, int B, int C, int T, int Vin, int Vout,
                                   int acc, cuda_stream s);
-dshap_status person_mean_backward_cuda(float *m_x, const float *m_y, int N, int M, int64_t S, int acc, cuda_stream s);
+/* sample (device, B): the sample row of each person row */
+dshap_status person_mean_backward_cuda(float *m_x, const float *m_y, const int *sample, int B, int M, int64_t S, int acc,
+                                       cuda_stream s);
 dshap_status copy_backward_cuda(float *m_x, const float *m_y, int64_t n, int acc, cuda_stream s);
 
 #ifdef __cplusplus

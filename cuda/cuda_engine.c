@@ -28,13 +28,15 @@ struct engine {
     cuda_acts inst, ref;
     float *work;            /* forward work arena */
     float *x_inst, *x_ref;  /* device copies: the rules read x − r at the input */
+    float *hx_inst, *hx_ref;/* host copies: which person rows are equal (engine/rows.h) */
+    unsigned char *same;    /* host (max_inst, max_ref, M) */
     int n_inst, n_ref;
     double *phi_full;       /* (max_inst, max_classes, F) */
     double *phi_out;        /* (max_inst, max_classes, G) of the reduced granularities */
     double *totals;         /* (max_inst, max_classes) */
     int *classes;           /* (max_inst, max_classes) */
     float *arena;           /* backward multipliers, max_pairs triples */
-    int *rows;
+    int *rows, *rows_host;  /* row maps of every triple of a unit: device, host */
     int max_pairs;
     int64_t bytes;          /* all device memory this engine allocated */
 };
@@ -53,11 +55,16 @@ static int64_t max_reduced(const dshap_net *net) {
 }
 
 typedef struct {
-    int64_t params, acts_inst, acts_ref, work, x, phi, out, scratch, per_pair;
+    int64_t params, acts_inst, acts_ref, work, x, phi, out, scratch, rows, per_pair;
 } mem_need;
 
 static int64_t need_fixed(const mem_need *m) {
-    return m->params + m->acts_inst + m->acts_ref + m->work + m->x + m->phi + m->out + m->scratch + RESERVE_BYTES;
+    return m->params + m->acts_inst + m->acts_ref + m->work + m->x + m->phi + m->out + m->scratch + m->rows +
+           RESERVE_BYTES;
+}
+
+static int64_t row_ints(const dshap_net *net, int max_inst, int max_ref, int max_classes) {
+    return batch_rows_ints(max_inst * max_ref * max_classes, net->arch.num_persons);
 }
 
 static void need_for(const dshap_net *net, const cuda_fwd_plan *fp, const dl_plan *bp, int max_inst, int max_ref,
@@ -72,7 +79,8 @@ static void need_for(const dshap_net *net, const cuda_fwd_plan *fp, const dl_pla
     m->phi = 8 * nk * F;
     m->out = 8 * nk * max_reduced(net) + 8 * nk + 4 * nk;
     m->scratch = 4 * cuda_net_scratch_floats(net);
-    m->per_pair = 4 * bp->per_pair + 4 * cuda_dl_rows_per_pair(net);
+    m->rows = 4 * row_ints(net, max_inst, max_ref, max_classes);
+    m->per_pair = 4 * bp->per_pair;
 }
 
 static dshap_status plans(const dshap_net *net, const engine_cfg *cfg, unsigned char **keep, cuda_fwd_plan *fp,
@@ -122,6 +130,10 @@ static void cuda_destroy(engine *e) {
     cuda_release(e->classes);
     cuda_release(e->arena);
     cuda_release(e->rows);
+    dshap_free(e->rows_host);
+    dshap_free(e->hx_inst);
+    dshap_free(e->hx_ref);
+    dshap_free(e->same);
     cuda_fwd_plan_free(&e->fp);
     dl_plan_free(&e->bp);
     dshap_free(e->keep);
@@ -209,7 +221,13 @@ static dshap_status cuda_create(engine **out, const dshap_net *net, const engine
     CHECK(cuda_alloc((void **)&e->totals, sizeof(double) * (size_t)nk, "totals"));
     CHECK(cuda_alloc((void **)&e->classes, sizeof(int) * (size_t)nk, "classes"));
     CHECK(cuda_alloc((void **)&e->arena, sizeof(float) * (size_t)(e->bp.per_pair * e->max_pairs), "multipliers"));
-    CHECK(cuda_alloc((void **)&e->rows, sizeof(int) * (size_t)(cuda_dl_rows_per_pair(net) * e->max_pairs), "row maps"));
+    int64_t ri = row_ints(net, cfg->max_inst, cfg->max_ref, cfg->max_classes);
+    CHECK(cuda_alloc((void **)&e->rows, sizeof(int) * (size_t)ri, "row maps"));
+    CHECK(dshap_calloc((void **)&e->rows_host, (size_t)ri, sizeof(int), "row maps"));
+    CHECK(dshap_alloc_floats(&e->hx_inst, (size_t)(F * cfg->max_inst), "instance block"));
+    CHECK(dshap_alloc_floats(&e->hx_ref, (size_t)(F * cfg->max_ref), "background chunk"));
+    CHECK(dshap_calloc((void **)&e->same, (size_t)cfg->max_inst * cfg->max_ref * net->arch.num_persons, 1,
+                       "person row mask"));
     e->bytes = need_fixed(&m) - RESERVE_BYTES + m.per_pair * e->max_pairs;
 done:
     if (st) cuda_destroy(e);
@@ -217,8 +235,10 @@ done:
     return st;
 }
 
-static dshap_status forward(engine *e, cuda_acts *a, float *x_dev, int cap, const float *x, int n, float *logits) {
+static dshap_status forward(engine *e, cuda_acts *a, float *x_dev, float *x_host, int cap, const float *x, int n,
+                            float *logits) {
     if (n > cap) FAIL(DSHAP_EINVAL, "internal: %d samples for an engine sized for %d", n, cap);
+    memcpy(x_host, x, sizeof(float) * (size_t)(n * sample_floats(e->net)));
     TRY(cuda_select(e->device));
     TRY(cuda_exec_tf32(e->s, 0)); /* forwards in FP32 (cuda/exec.h) */
     TRY(cuda_upload(x_dev, x, sizeof(float) * (size_t)(n * sample_floats(e->net)), e->s));
@@ -229,12 +249,12 @@ static dshap_status forward(engine *e, cuda_acts *a, float *x_dev, int cap, cons
 
 static dshap_status cuda_forward_ref(engine *e, const float *x, int n, float *logits) {
     e->n_ref = n;
-    return forward(e, &e->ref, e->x_ref, e->cfg.max_ref, x, n, logits);
+    return forward(e, &e->ref, e->x_ref, e->hx_ref, e->cfg.max_ref, x, n, logits);
 }
 
 static dshap_status cuda_forward_inst(engine *e, const float *x, int n, float *logits) {
     e->n_inst = n;
-    return forward(e, &e->inst, e->x_inst, e->cfg.max_inst, x, n, logits);
+    return forward(e, &e->inst, e->x_inst, e->hx_inst, e->cfg.max_inst, x, n, logits);
 }
 
 static dshap_status cuda_attribute(engine *e, rule_set rules, int n_k, const int *classes, const granularity *g,
@@ -247,9 +267,12 @@ static dshap_status cuda_attribute(engine *e, rule_set rules, int n_k, const int
     TRY(cuda_exec_tf32(e->s, 1)); /* TF32 in the backward only, when allowed */
     TRY(cuda_upload(e->classes, classes, sizeof(int) * (size_t)nk, e->s));
     TRY(cuda_zero(e->phi_full, sizeof(double) * (size_t)(nk * F), e->s));
+    if (!e->cfg.all_rows)
+        person_equal_mask(e->hx_inst, e->n_inst, e->hx_ref, e->n_ref, F, e->net->arch.num_persons, e->same);
     cuda_dl_job job = {.cn = &e->cn, .plan = &e->bp, .rules = rules, .inst = &e->inst, .x_inst = e->x_inst,
                        .n_i = e->n_inst, .ref = &e->ref, .x_ref = e->x_ref, .n_r = e->n_ref, .n_k = n_k,
-                       .classes = e->classes, .max_pairs = e->max_pairs, .arena = e->arena, .rows = e->rows};
+                       .classes = e->classes, .max_pairs = e->max_pairs, .arena = e->arena, .rows = e->rows,
+                       .rows_host = e->rows_host, .same = e->cfg.all_rows ? NULL : e->same};
     TRY(deeplift_run_cuda(&job, e->phi_full, e->s));
     TRY(phi_totals_cuda(e->totals, e->phi_full, nk, F, e->s));
     const double *src = e->phi_full; /* full: φ as it is */
@@ -281,7 +304,6 @@ static dshap_status cuda_gradient(engine *e, int at, int n_k, const int *classes
     /* the engine's multiplier arena, with as many triples as fit its size */
     int64_t fit = e->bp.per_pair * e->max_pairs / (gp.per_pair > 0 ? gp.per_pair : 1);
     int Pmax = (int)(fit < P ? fit : P);
-    if (Pmax > e->max_pairs) Pmax = e->max_pairs; /* the row maps' size */
     if (Pmax < 1) {
         Pmax = 1;
         CHECK(cuda_alloc((void **)&own, sizeof(float) * (size_t)gp.per_pair, "gradient multipliers"));
@@ -291,7 +313,8 @@ static dshap_status cuda_gradient(engine *e, int at, int n_k, const int *classes
     CHECK(cuda_upload(e->classes, classes, sizeof(int) * (size_t)P, e->s));
     cuda_dl_job job = {.cn = &e->cn, .plan = &gp, .rules = RULES_GRAD, .inst = &e->inst, .x_inst = e->x_inst,
                        .n_i = e->n_inst, .ref = &e->inst, .x_ref = e->x_inst, .n_r = 1, .n_k = n_k,
-                       .classes = e->classes, .max_pairs = Pmax, .arena = arena, .rows = e->rows, .capture = at,
+                       .classes = e->classes, .max_pairs = Pmax, .arena = arena, .rows = e->rows,
+                       .rows_host = e->rows_host, .capture = at,
                        .captured = cap};
     CHECK(deeplift_run_cuda(&job, NULL, e->s));
     CHECK(cuda_download(grad, cap, sizeof(float) * (size_t)(P * per), e->s));

@@ -12,7 +12,7 @@ static shape3 shp(const node *nd) { return (shape3){nd->C, nd->T, nd->V}; }
 typedef struct {
     const cuda_dl_job *job;
     int p0, P;
-    int *xi_pp, *xr_pp, *xi_ps, *xr_ps;
+    batch_rows rows; /* device maps; B from the host's */
     cuda_stream s;
 } dl_batch;
 
@@ -26,8 +26,9 @@ static dshap_status node_backward(const dl_batch *bt, int i, double *phi) {
     const node *in = nd->n_in ? &net->nodes[nd->in[0]] : NULL;
     const unsigned char *acc = job->plan->acc + (int64_t)i * NODE_MAX_IN;
     const float *my = mult(bt, i);
-    int B = (int)node_rows(net, nd, bt->P);
-    pair_rows rows = nd->per_person ? (pair_rows){B, bt->xi_pp, bt->xr_pp} : (pair_rows){B, bt->xi_ps, bt->xr_ps};
+    int B = batch_rows_of(&bt->rows, nd, bt->P);
+    pair_rows rows = nd->per_person ? (pair_rows){B, bt->rows.xi_pp, bt->rows.xr_pp}
+                                    : (pair_rows){B, bt->rows.xi_ps, bt->rows.xr_ps};
     float *mx = nd->op != OP_INPUT && nd->op != OP_CONCAT ? mult(bt, nd->in[0]) : NULL;
     float *mx1 = nd->op == OP_ADD || nd->op == OP_MUL ? mult(bt, nd->in[1]) : NULL;
     const cuda_acts *ai = job->inst, *ar = job->ref;
@@ -37,8 +38,8 @@ static dshap_status node_backward(const dl_batch *bt, int i, double *phi) {
     switch (nd->op) {
     case OP_INPUT:
         if (!phi) return DSHAP_OK;
-        return accumulate_phi_cuda(phi, my, job->x_inst, job->x_ref, bt->p0, bt->P, job->n_r, job->n_k, nd->branch,
-                                   nd->C, nd->T, nd->V, M, s);
+        return accumulate_phi_cuda(phi, my, bt->rows.slot, job->x_inst, job->x_ref, bt->p0, bt->P, job->n_r,
+                                   job->n_k, nd->branch, nd->C, nd->T, nd->V, M, s);
     case OP_CONV: /* folded: my is the BN's multiplier, the weights carry its scale */
         return conv_backward_cuda(mx, my, job->plan->folded[i] ? pr->w_fold : pr->w, B, in->C, in->T, in->V, nd->C,
                                   nd->T, nd->k, nd->stride, nd->pad, nd->groups, acc[0], s);
@@ -58,7 +59,7 @@ static dshap_status node_backward(const dl_batch *bt, int i, double *phi) {
         return DSHAP_OK;
     }
     case OP_GATHER: return gather_backward_cuda(mx, my, pr->index, B, nd->C, nd->T, in->V, nd->V, acc[0], s);
-    case OP_PERSON_MEAN: return person_mean_backward_cuda(mx, my, bt->P, M, node_size(nd), acc[0], s);
+    case OP_PERSON_MEAN: return person_mean_backward_cuda(mx, my, bt->rows.pair, bt->rows.B, M, node_size(nd), acc[0], s);
     case OP_RESHAPE: /* aliased: the input already holds this buffer */
         if (job->plan->alias[(int64_t)i * NODE_MAX_IN]) return DSHAP_OK;
         return copy_backward_cuda(mx, my, (int64_t)B * node_size(nd), acc[0], s);
@@ -80,34 +81,60 @@ static dshap_status node_backward(const dl_batch *bt, int i, double *phi) {
     return DSHAP_OK;
 }
 
-dshap_status deeplift_run_cuda(const cuda_dl_job *job, double *phi, cuda_stream s) {
+/* One sub-batch: its seed, then every node down to the inputs. */
+static dshap_status run_batch(dl_batch *bt, double *phi) {
+    const cuda_dl_job *job = bt->job;
     const dshap_net *net = job->cn->net;
-    int M = net->arch.num_persons, K = net->arch.num_class;
+    cuda_stream s = bt->s;
+    TRY(seed_cuda(mult(bt, net->out), job->classes, bt->p0, bt->P, job->n_r, job->n_k, net->arch.num_class, s));
+    for (int i = net->n_nodes - 1; i >= 0; i--) {
+        if (!job->plan->reach[i]) continue;
+        const node *nd = &net->nodes[i];
+        if (job->captured && i == job->capture) { /* complete here: copy it out, stop */
+            int64_t per = node_rows(net, nd, 1) * node_size(nd); /* every row is live */
+            return cuda_copy(job->captured + (int64_t)bt->p0 * per, mult(bt, i), sizeof(float) * (size_t)(bt->P * per),
+                             s);
+        }
+        if (job->trace && !job->plan->folded[i]) /* a folded conv's buffer holds its BN's multiplier */
+            TRY(job->trace(job->trace_ctx, i, bt->p0, mult(bt, i),
+                           (int64_t)batch_rows_of(&bt->rows, nd, bt->P) * node_size(nd)));
+        TRY(node_backward(bt, i, phi));
+    }
+    return DSHAP_OK;
+}
+
+/* Sub-batch b of the pass: triples [p0, p0 + P), its maps at p0's offset. */
+static void batch_at(const cuda_dl_job *job, int p0, int Pmax, int total, batch_rows *host, batch_rows *dev) {
+    int M = job->cn->net->arch.num_persons, P = total - p0 < Pmax ? total - p0 : Pmax;
+    int64_t off = batch_rows_ints(p0, M);
+    batch_rows_carve(host, job->rows_host + off, P, M);
+    batch_rows_carve(dev, job->rows + off, P, M);
+}
+
+dshap_status deeplift_run_cuda(const cuda_dl_job *job, double *phi, cuda_stream s) {
+    int M = job->cn->net->arch.num_persons;
     int total = job->n_i * job->n_r * job->n_k;
     int Pmax = job->max_pairs > 0 ? job->max_pairs : 1;
     if (Pmax > total) Pmax = total;
-    for (int p0 = 0; p0 < total; p0 += Pmax) {
-        dl_batch bt = {job, p0, total - p0 < Pmax ? total - p0 : Pmax, NULL, NULL, NULL, NULL, s};
-        bt.xi_pp = job->rows;
-        bt.xr_pp = bt.xi_pp + (int64_t)bt.P * M;
-        bt.xi_ps = bt.xr_pp + (int64_t)bt.P * M;
-        bt.xr_ps = bt.xi_ps + bt.P;
-        TRY(pair_rows_cuda(bt.xi_pp, bt.xr_pp, bt.xi_ps, bt.xr_ps, p0, bt.P, job->n_r, job->n_k, M, s));
-        TRY(seed_cuda(mult(&bt, net->out), job->classes, p0, bt.P, job->n_r, job->n_k, K, s));
-        for (int i = net->n_nodes - 1; i >= 0; i--) {
-            if (!job->plan->reach[i]) continue;
-            if (job->captured && i == job->capture) { /* complete here: copy it out, stop */
-                const node *nd = &net->nodes[i];
-                int64_t per = node_rows(net, nd, 1) * node_size(nd);
-                TRY(cuda_copy(job->captured + (int64_t)p0 * per, mult(&bt, i), sizeof(float) * (size_t)(bt.P * per), s));
-                break;
-            }
-            if (job->trace && !job->plan->folded[i]) { /* a folded conv's buffer holds its BN's multiplier */
-                const node *nd = &net->nodes[i];
-                TRY(job->trace(job->trace_ctx, i, p0, mult(&bt, i), node_rows(net, nd, bt.P) * node_size(nd)));
-            }
-            TRY(node_backward(&bt, i, phi));
-        }
+    if (job->captured && job->same) FAIL(DSHAP_EINVAL, "internal: a captured multiplier needs every row");
+    /* every sub-batch's row maps in one upload: no host step inside the pass */
+    int n_batches = (total + Pmax - 1) / Pmax, *live;
+    TRY(dshap_calloc((void **)&live, (size_t)n_batches, sizeof(int), "row counts"));
+    batch_rows h, d;
+    for (int b = 0; b < n_batches; b++) {
+        int p0 = b * Pmax;
+        batch_at(job, p0, Pmax, total, &h, &d);
+        batch_rows_fill(&h, job->same, p0, total - p0 < Pmax ? total - p0 : Pmax, job->n_r, job->n_k, M);
+        live[b] = h.B;
     }
-    return DSHAP_OK;
+    dshap_status st = cuda_upload(job->rows, job->rows_host, sizeof(int) * (size_t)batch_rows_ints(total, M), s);
+    for (int b = 0; b < n_batches && !st; b++) {
+        int p0 = b * Pmax;
+        dl_batch bt = {job, p0, total - p0 < Pmax ? total - p0 : Pmax, {0}, s};
+        batch_at(job, p0, Pmax, total, &h, &bt.rows);
+        bt.rows.B = live[b];
+        st = run_batch(&bt, phi);
+    }
+    dshap_free(live);
+    return st;
 }

@@ -11,9 +11,7 @@
 #include "cuda/forward_cuda.h"
 #include "engine/deeplift.h"
 #include "engine/dl_plan.h"
-
-/* Device ints of row maps per triple. */
-static inline int64_t cuda_dl_rows_per_pair(const dshap_net *net) { return 2 * (int64_t)net->arch.num_persons + 2; }
+#include "engine/rows.h"
 
 typedef struct {
     const cuda_net *cn;
@@ -29,7 +27,10 @@ typedef struct {
     const int *classes;     /* device (n_i, n_k) */
     int max_pairs;          /* triples per sub-batch */
     float *arena;           /* device, >= plan->per_pair · max_pairs floats */
-    int *rows;              /* device, >= cuda_dl_rows_per_pair · max_pairs ints */
+    /* The row maps of every sub-batch (engine/rows.h), filled on the host
+     * and uploaded once: batch_rows_ints(n_i·n_r·n_k, M) ints each. */
+    int *rows, *rows_host;  /* device, host */
+    const unsigned char *same; /* host (n_i, n_r, M): person rows left out; NULL: none (needed when capturing) */
     /* Tests: called before each node's backward with its finished multiplier
      * (device, n floats, rows of the sub-batch starting at triple p0). */
     dshap_status (*trace)(void *ctx, int node, int p0, const float *m, int64_t n);

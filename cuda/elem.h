@@ -288,10 +288,11 @@ EL void el_gather_backward(int64_t o, float *m_x, const float *m_y, const int *i
     m_x[o] = s;
 }
 
-/* o over m_x (N·M, S) */
-EL void el_person_mean_backward(int64_t o, float *m_x, const float *m_y, int M, int64_t S, float inv, int acc) {
-    int64_t i = o % S, n = o / (S * M);
-    float v = m_y[n * S + i] * inv;
+/* o over m_x (B person rows, S); sample[j]: the sample row of person row j */
+EL void el_person_mean_backward(int64_t o, float *m_x, const float *m_y, const int *sample, int64_t S, float inv,
+                                int acc) {
+    int64_t i = o % S, j = o / S;
+    float v = m_y[(int64_t)sample[j] * S + i] * inv;
     m_x[o] = acc ? m_x[o] + v : v;
 }
 
@@ -404,17 +405,6 @@ EL void el_mul_deeplift(int64_t o, float *m_f, const float *m_z, const float *g_
 /* ---- the driver's steps (phi_cuda.cu) ---- */
 
 /* pp over the sub-batch's triples */
-EL void el_pair_rows(int64_t pp, int *xi_pp, int *xr_pp, int *xi_ps, int *xr_ps, int p0, int n_r, int n_k, int M) {
-    int p = p0 + (int)pp;
-    int r = (p / n_k) % n_r, i = p / (n_k * n_r);
-    xi_ps[pp] = i;
-    xr_ps[pp] = r;
-    for (int mm = 0; mm < M; mm++) {
-        xi_pp[pp * M + mm] = i * M + mm;
-        xr_pp[pp * M + mm] = r * M + mm;
-    }
-}
-
 /* o over m_out (P, K) */
 EL void el_seed(int64_t o, float *m_out, const int *classes, int p0, int n_r, int n_k, int K) {
     int pp = (int)(o / K), k = (int)(o % K);
@@ -424,9 +414,12 @@ EL void el_seed(int64_t o, float *m_out, const int *classes, int p0, int n_r, in
 }
 
 /* o over (the sub-batch's (instance, class) groups from i_lo) × C·T·V·M:
- * one element of one φ row, walking that row's references in order */
-EL void el_accumulate_phi(int64_t o, double *phi, const float *m, const float *x_inst, const float *x_ref, int p0,
-                          int P, int n_r, int n_k, int i_lo, int branch, int C, int T, int V, int M) {
+ * one element of one φ row, walking that row's references in order; slot
+ * (P·M): the live row of (triple, person), -1 for a row left out (it would
+ * add exactly ±0: engine/rows.h) */
+EL void el_accumulate_phi(int64_t o, double *phi, const float *m, const int *slot, const float *x_inst,
+                          const float *x_ref, int p0, int P, int n_r, int n_k, int i_lo, int branch, int C, int T,
+                          int V, int M) {
     int64_t TV = (int64_t)T * V, CTV = (int64_t)C * TV, E = CTV * M, F = (int64_t)ARCH_BRANCHES * E;
     int64_t g = o / E, fl = o % E; /* fl = (c·TV + tv)·M + mm */
     int i = i_lo + (int)(g / n_k), kk = (int)(g % n_k);
@@ -442,7 +435,8 @@ EL void el_accumulate_phi(int64_t o, double *phi, const float *m, const float *x
     double acc = *ph;
     for (int64_t r = r_lo; r <= r_hi; r++) {
         int64_t pp = base + r * n_k - p0;
-        acc += (double)m[(pp * M + mm) * CTV + e] * (xi - (double)x_ref[r * F + f]);
+        int row = slot[pp * M + mm];
+        if (row >= 0) acc += (double)m[(int64_t)row * CTV + e] * (xi - (double)x_ref[r * F + f]);
     }
     *ph = acc;
 }

@@ -1,5 +1,5 @@
 /* The DeepSHAP driver's own device steps (twins of the loops in
- * engine/deeplift.c and engine/granularity.c): row maps and seeds of a
+ * engine/deeplift.c and engine/granularity.c): seeds of a
  * sub-batch of (instance, reference, class) triples, the φ accumulation at
  * the input nodes, and the granularity reduction. Triples are ordered
  * p = (i·n_r + r)·n_k + kk as on the CPU. All sums over references and
@@ -17,16 +17,15 @@ extern "C" {
 #include "cuda/device.h"
 #include "engine/granularity.h"
 
-/* Pairs [p0, p0 + P): xi_pp/xr_pp (P·M) person rows, xi_ps/xr_ps (P) sample rows */
-dshap_status pair_rows_cuda(int *xi_pp, int *xr_pp, int *xi_ps, int *xr_ps, int p0, int P, int n_r, int n_k, int M,
-                            cuda_stream s);
 /* m_out (P, K) = one-hot of the explained class of each pair; classes (n_i, n_k) on the device */
 dshap_status seed_cuda(float *m_out, const int *classes, int p0, int P, int n_r, int n_k, int K, cuda_stream s);
 /* φ (n_i, n_k, F) += Σ_r m ⊙ (x_i − x_r) for the branch input node whose
- * multiplier m is (P·M, C, T, V); x_* (n, 4, C, T, V, M). Each element adds
- * its references in increasing order, as the CPU does. */
-dshap_status accumulate_phi_cuda(double *phi, const float *m, const float *x_inst, const float *x_ref, int p0, int P,
-                                 int n_r, int n_k, int branch, int C, int T, int V, int M, cuda_stream s);
+ * multiplier m is (live person rows, C, T, V), slot (P·M) the live row of
+ * each (triple, person) or -1 (engine/rows.h); x_* (n, 4, C, T, V, M). Each
+ * element adds its references in increasing order, as the CPU does. */
+dshap_status accumulate_phi_cuda(double *phi, const float *m, const int *slot, const float *x_inst, const float *x_ref,
+                                 int p0, int P, int n_r, int n_k, int branch, int C, int T, int V, int M,
+                                 cuda_stream s);
 /* out (nk, G) = reduce(φ (nk, F)), the CPU's summation order per element */
 dshap_status gran_reduce_cuda(double *out, const double *phi, int64_t nk, const granularity *g, cuda_stream s);
 /* totals (nk) = Σ_f φ (nk, F): a fixed tree per row */

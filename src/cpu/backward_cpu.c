@@ -133,15 +133,14 @@ void gather_backward_cpu(float *m_x, const float *m_y, const int *index, int B, 
     }
 }
 
-void person_mean_backward_cpu(float *m_x, const float *m_y, int N, int M, int64_t S, int acc) {
+void person_mean_backward_cpu(float *m_x, const float *m_y, const int *sample, int B, int M, int64_t S, int acc) {
     float inv = 1.0f / (float)M;
 #pragma omp parallel for schedule(static)
-    for (int n = 0; n < N; n++)
-        for (int m = 0; m < M; m++)
-            for (int64_t i = 0; i < S; i++) {
-                float *d = &m_x[((int64_t)n * M + m) * S + i];
-                *d = (acc ? *d : 0.0f) + m_y[(int64_t)n * S + i] * inv;
-            }
+    for (int j = 0; j < B; j++)
+        for (int64_t i = 0; i < S; i++) {
+            float *d = &m_x[(int64_t)j * S + i];
+            *d = (acc ? *d : 0.0f) + m_y[(int64_t)sample[j] * S + i] * inv;
+        }
 }
 
 void copy_backward_cpu(float *m_x, const float *m_y, int64_t n, int acc) {

@@ -22,7 +22,8 @@ void mean_backward_cpu(float *m_x, const float *m_y, int B, shape3 sx, int axes,
 /* part `which` (channels [c0, c0 + C) of Ctot) */
 void concat_backward_cpu(float *m_x, const float *m_y, int B, int Ctot, int c0, int C, int TV, int acc);
 void gather_backward_cpu(float *m_x, const float *m_y, const int *index, int B, int C, int T, int Vin, int Vout, int acc);
-void person_mean_backward_cpu(float *m_x, const float *m_y, int N, int M, int64_t S, int acc);
+/* m_x (B person rows, S): row j takes 1/M of sample row sample[j] of m_y */
+void person_mean_backward_cpu(float *m_x, const float *m_y, const int *sample, int B, int M, int64_t S, int acc);
 void copy_backward_cpu(float *m_x, const float *m_y, int64_t n, int acc);
 
 #endif

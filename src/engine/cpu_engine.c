@@ -5,6 +5,7 @@
 
 #include "core/mem.h"
 #include "engine/engine.h"
+#include "engine/rows.h"
 
 struct engine {
     const dshap_net *net;
@@ -14,6 +15,7 @@ struct engine {
     float *x_inst, *x_ref;  /* copies: the rules read x − r at the input */
     int n_inst, n_ref;
     double *phi_full;       /* (max_inst, max_classes, F) */
+    unsigned char *same;    /* (max_inst, max_ref, M): person rows left out */
     cpu_backward bw;
     float *arena;           /* backward multipliers, max_pairs triples */
     int max_pairs;
@@ -32,6 +34,7 @@ static void cpu_destroy(engine *e) {
     dshap_free(e->x_inst);
     dshap_free(e->x_ref);
     dshap_free(e->phi_full);
+    dshap_free(e->same);
     dshap_free(e->arena);
     cpu_backward_free(&e->bw);
     dshap_free(e);
@@ -61,6 +64,8 @@ static dshap_status cpu_create(engine **out, const dshap_net *net, const engine_
     CHECK(dshap_alloc_floats(&e->x_ref, (size_t)(cfg->max_ref * F), "background chunk"));
     CHECK(dshap_alloc((void **)&e->phi_full, sizeof(double) * (size_t)(cfg->max_inst * cfg->max_classes * F),
                       "attribution partials"));
+    CHECK(dshap_calloc((void **)&e->same, (size_t)cfg->max_inst * cfg->max_ref * net->arch.num_persons, 1,
+                       "person row mask"));
 done:
     if (st) cpu_destroy(e);
     else *out = e;
@@ -90,9 +95,12 @@ static dshap_status cpu_attribute(engine *e, rule_set rules, int n_k, const int 
     int64_t F = sample_floats(e->net), G = gran_size(g), nk = (int64_t)e->n_inst * n_k;
     if (n_k > e->cfg.max_classes) FAIL(DSHAP_EINVAL, "internal: %d classes for an engine sized for %d", n_k, e->cfg.max_classes);
     memset(e->phi_full, 0, sizeof(double) * (size_t)(nk * F));
+    if (!e->cfg.all_rows)
+        person_equal_mask(e->x_inst, e->n_inst, e->x_ref, e->n_ref, F, e->net->arch.num_persons, e->same);
     dl_job job = {.net = e->net, .rules = rules, .inst = &e->inst, .x_inst = e->x_inst, .n_i = e->n_inst,
                   .ref = &e->ref, .x_ref = e->x_ref, .n_r = e->n_ref, .n_k = n_k, .classes = classes,
-                  .max_pairs = e->max_pairs, .capture = -1, .bw = &e->bw, .arena = e->arena};
+                  .max_pairs = e->max_pairs, .same = e->cfg.all_rows ? NULL : e->same, .capture = -1, .bw = &e->bw,
+                  .arena = e->arena};
     TRY(deeplift_run_cpu(&job, e->phi_full));
     for (int64_t ik = 0; ik < nk; ik++) {
         const double *p = e->phi_full + ik * F;

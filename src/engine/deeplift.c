@@ -4,6 +4,7 @@
 
 #include "core/mem.h"
 #include "engine/dl_plan.h"
+#include "engine/rows.h"
 #include "cpu/backward_cpu.h"
 #include "cpu/deeplift_cpu.h"
 
@@ -39,8 +40,7 @@ typedef struct {
     float *const *w_fold;
     float *arena;
     int p0, P;            /* pairs [p0, p0 + P) of this sub-batch */
-    int *xi_pp, *xr_pp;   /* (P·M) rows, per-person nodes */
-    int *xi_ps, *xr_ps;   /* (P) rows, per-sample nodes */
+    batch_rows rows;      /* its live person rows and sample rows */
 } dl_state;
 
 static float *mult(const dl_state *s, int i) { return s->arena + s->plan->off[i] * s->P; }
@@ -48,21 +48,21 @@ static float *mult(const dl_state *s, int i) { return s->arena + s->plan->off[i]
 /* φ[i, k] += Σ_rows m ⊙ (x_i − x_r) for one branch input node. */
 static void accumulate_phi(dl_state *s, const node *nd, const float *m, double *phi) {
     const dl_job *job = s->job;
+    const batch_rows *rw = &s->rows;
     int M = job->net->arch.num_persons, C = nd->C, T = nd->T, V = nd->V;
     int64_t TV = (int64_t)T * V, F = (int64_t)ARCH_BRANCHES * C * TV * M, CTV = (int64_t)C * TV;
-    /* Parallel over elements; each element sums its rows in order. */
+    /* Parallel over elements; each element sums its live rows in (triple,
+     * person) order (a left-out row would add exactly ±0). */
 #pragma omp parallel for schedule(static)
     for (int64_t e = 0; e < CTV; e++) {
         int64_t c = e / TV, tv = e % TV;
-        for (int pp = 0; pp < s->P; pp++) {
-            int p = s->p0 + pp;
+        for (int j = 0; j < rw->B; j++) {
+            int p = s->p0 + rw->pair[j], mm = rw->xi_pp[j] % M;
             int kk = p % job->n_k, r = (p / job->n_k) % job->n_r, i = p / (job->n_k * job->n_r);
-            const float *xi = job->x_inst + (int64_t)i * F, *xr = job->x_ref + (int64_t)r * F;
+            int64_t f = (((int64_t)nd->branch * C + c) * TV + tv) * M + mm;
             double *ph = phi + ((int64_t)i * job->n_k + kk) * F;
-            for (int mm = 0; mm < M; mm++) {
-                int64_t f = (((int64_t)nd->branch * C + c) * TV + tv) * M + mm;
-                ph[f] += (double)m[((int64_t)pp * M + mm) * CTV + e] * ((double)xi[f] - (double)xr[f]);
-            }
+            ph[f] += (double)m[(int64_t)j * CTV + e] *
+                     ((double)job->x_inst[(int64_t)i * F + f] - (double)job->x_ref[(int64_t)r * F + f]);
         }
     }
 }
@@ -76,8 +76,9 @@ static void node_backward(dl_state *s, int i, double *phi) {
     const node *in = nd->n_in ? &net->nodes[nd->in[0]] : NULL;
     const unsigned char *acc = s->plan->acc + (int64_t)i * NODE_MAX_IN;
     const float *my = mult(s, i);
-    int B = (int)node_rows(net, nd, s->P);
-    pair_rows rows = nd->per_person ? (pair_rows){B, s->xi_pp, s->xr_pp} : (pair_rows){B, s->xi_ps, s->xr_ps};
+    int B = batch_rows_of(&s->rows, nd, s->P);
+    pair_rows rows = nd->per_person ? (pair_rows){B, s->rows.xi_pp, s->rows.xr_pp}
+                                    : (pair_rows){B, s->rows.xi_ps, s->rows.xr_ps};
     float *mx = nd->op != OP_INPUT && nd->op != OP_CONCAT ? mult(s, nd->in[0]) : NULL;
     float *mx1 = nd->op == OP_ADD || nd->op == OP_MUL ? mult(s, nd->in[1]) : NULL;
     const net_acts *ai = job->inst, *ar = job->ref;
@@ -107,7 +108,9 @@ static void node_backward(dl_state *s, int i, double *phi) {
         break;
     }
     case OP_GATHER: gather_backward_cpu(mx, my, nd->index, B, nd->C, nd->T, in->V, nd->V, acc[0]); break;
-    case OP_PERSON_MEAN: person_mean_backward_cpu(mx, my, s->P, net->arch.num_persons, node_size(nd), acc[0]); break;
+    case OP_PERSON_MEAN:
+        person_mean_backward_cpu(mx, my, s->rows.pair, s->rows.B, net->arch.num_persons, node_size(nd), acc[0]);
+        break;
     case OP_RESHAPE: /* aliased: the input already holds this buffer */
         if (!s->plan->alias[(int64_t)i * NODE_MAX_IN]) copy_backward_cpu(mx, my, (int64_t)B * node_size(nd), acc[0]);
         break;
@@ -134,17 +137,8 @@ static void node_backward(dl_state *s, int i, double *phi) {
 static dshap_status run_batch(dl_state *s, double *phi) {
     const dl_job *job = s->job;
     const dshap_net *net = job->net;
-    int M = net->arch.num_persons, K = net->arch.num_class;
-    for (int pp = 0; pp < s->P; pp++) {
-        int p = s->p0 + pp;
-        int r = (p / job->n_k) % job->n_r, i = p / (job->n_k * job->n_r);
-        s->xi_ps[pp] = i;
-        s->xr_ps[pp] = r;
-        for (int mm = 0; mm < M; mm++) {
-            s->xi_pp[pp * M + mm] = i * M + mm;
-            s->xr_pp[pp * M + mm] = r * M + mm;
-        }
-    }
+    int K = net->arch.num_class;
+    batch_rows_fill(&s->rows, job->same, s->p0, s->P, job->n_r, job->n_k, net->arch.num_persons);
     /* Seed: ∂(logit of the explained class) = 1 */
     float *seed = mult(s, net->out);
     memset(seed, 0, sizeof(float) * (size_t)s->P * K);
@@ -157,13 +151,13 @@ static dshap_status run_batch(dl_state *s, double *phi) {
         if (!s->plan->reach[i]) continue;
         if (i == job->capture) { /* the multiplier at this node is complete: copy it out */
             const node *nd = &net->nodes[i];
-            int64_t per = node_rows(net, nd, 1) * node_size(nd);
+            int64_t per = node_rows(net, nd, 1) * node_size(nd); /* every row is live: same is NULL */
             memcpy(job->captured + (int64_t)s->p0 * per, mult(s, i), sizeof(float) * (size_t)(s->P * per));
             break;
         }
         if (job->trace && !s->plan->folded[i]) {
             const node *nd = &net->nodes[i];
-            TRY(job->trace(job->trace_ctx, i, s->p0, mult(s, i), node_rows(net, nd, s->P) * node_size(nd)));
+            TRY(job->trace(job->trace_ctx, i, s->p0, mult(s, i), (int64_t)batch_rows_of(&s->rows, nd, s->P) * node_size(nd)));
         }
         node_backward(s, i, phi);
     }
@@ -198,8 +192,9 @@ dshap_status deeplift_run_cpu(const dl_job *job, double *phi) {
     if (Pmax > total) Pmax = total;
     cpu_backward own = {0};
     const cpu_backward *bw = job->bw;
-    dl_state s = {job, NULL, NULL, job->arena, 0, 0, NULL, NULL, NULL, NULL};
+    dl_state s = {.job = job, .arena = job->arena};
     float *arena = NULL;
+    int *row_maps = NULL;
     dshap_status st = DSHAP_OK;
     if (!bw) {
         CHECK(cpu_backward_make(&own, net, job->capture));
@@ -211,10 +206,9 @@ dshap_status deeplift_run_cpu(const dl_job *job, double *phi) {
         CHECK(dshap_alloc_floats(&arena, (size_t)(bw->plan.per_pair * Pmax), "multipliers"));
         s.arena = arena;
     }
-    CHECK(dshap_calloc((void **)&s.xi_pp, (size_t)Pmax * M, sizeof(int), "row map"));
-    CHECK(dshap_calloc((void **)&s.xr_pp, (size_t)Pmax * M, sizeof(int), "row map"));
-    CHECK(dshap_calloc((void **)&s.xi_ps, (size_t)Pmax, sizeof(int), "row map"));
-    CHECK(dshap_calloc((void **)&s.xr_ps, (size_t)Pmax, sizeof(int), "row map"));
+    if (job->capture >= 0 && job->same) FAIL(DSHAP_EINVAL, "internal: a captured multiplier needs every row");
+    CHECK(dshap_calloc((void **)&row_maps, (size_t)batch_rows_ints(Pmax, M), sizeof(int), "row maps"));
+    batch_rows_carve(&s.rows, row_maps, Pmax, M);
     for (int p0 = 0; p0 < total; p0 += Pmax) {
         s.p0 = p0;
         s.P = total - p0 < Pmax ? total - p0 : Pmax;
@@ -223,10 +217,7 @@ dshap_status deeplift_run_cpu(const dl_job *job, double *phi) {
 done:
     dshap_free(arena);
     cpu_backward_free(&own);
-    dshap_free(s.xi_pp);
-    dshap_free(s.xr_pp);
-    dshap_free(s.xi_ps);
-    dshap_free(s.xr_ps);
+    dshap_free(row_maps);
     return st;
 }
 

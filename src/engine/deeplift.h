@@ -43,7 +43,10 @@ typedef struct {
     int n_k;                /* explained classes per instance */
     const int *classes;     /* (n_i, n_k) */
     int max_pairs;          /* triples per backward sub-batch */
-    int capture;            /* node whose multiplier to copy out and stop there (-1: none) */
+    /* (n_i, n_r, M) of person_equal_mask (engine/rows.h): those person rows
+     * are left out (their φ is exactly 0); NULL: every row. */
+    const unsigned char *same;
+    int capture;            /* node whose multiplier to copy out and stop there (-1: none; needs same NULL) */
     float *captured;        /* (n_i·n_r·n_k, rows per sample, node size) when capturing */
     const cpu_backward *bw; /* plan made with keep = capture; NULL: made per call */
     float *arena;           /* >= bw->plan.per_pair · max_pairs floats; NULL: allocated per call */

@@ -18,6 +18,8 @@ typedef struct {
     double memory_gib;  /* working-memory budget of the batched backward */
     int device;         /* GPU ordinal for device engines */
     int allow_tf32;     /* device engines: TF32 tensor-core GEMMs */
+    int all_rows;       /* also run the person rows whose instance and reference inputs are equal
+                           (engine/rows.h: their φ is exactly 0; for checks and benchmarks) */
     const int *keep_nodes; /* nodes whose instance-side output the forward keeps too (Grad-CAM layers) */
     int n_keep;
 } engine_cfg;

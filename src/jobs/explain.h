@@ -37,6 +37,7 @@ typedef struct {
     const char *backend_note;       /* why --backend auto chose the CPU (logged), or NULL */
     int device;                     /* GPU of this rank (device engines) */
     int allow_tf32;
+    int all_rows;                   /* also run person rows with equal inputs (engine_cfg.all_rows) */
     xfer_kind transport;            /* how partials travel between ranks */
     const char *command_line;
 } explain_opts;

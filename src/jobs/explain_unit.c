@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "engine/rows.h"
 
 dshap_status unit_result_alloc(unit_result *u, int n, int n_k, int K, int64_t G) {
     u->n = n;
@@ -47,13 +48,14 @@ dshap_status unit_ctx_init(unit_ctx *c, const explain_opts *o, const dshap_net *
     int64_t F = inputs_sample_size(data);
     c->ops = o->engine ? o->engine : &cpu_engine_ops;
     engine_cfg cfg = {.max_inst = c->block, .max_ref = c->chunk, .max_classes = n_k,
-        .memory_gib = o->memory_gib, .device = o->device, .allow_tf32 = o->allow_tf32};
+        .memory_gib = o->memory_gib, .device = o->device, .allow_tf32 = o->allow_tf32, .all_rows = o->all_rows};
     TRY(c->ops->create(&c->eng, net, &cfg));
     TRY(dshap_alloc_floats(&c->x_inst, (size_t)(c->block * F), "instance block"));
     TRY(dshap_alloc_floats(&c->x_ref, (size_t)(c->chunk * F), "background chunk"));
     TRY(dshap_alloc_floats(&c->logits_inst, (size_t)c->block * K, "logits"));
     TRY(dshap_alloc_floats(&c->logits_ref, (size_t)c->chunk * K, "logits"));
     TRY(dshap_calloc((void **)&c->classes, (size_t)c->block * n_k, sizeof(int), "classes"));
+    TRY(dshap_calloc((void **)&c->same, (size_t)c->block * c->chunk * a->num_persons, 1, "person row mask"));
     return DSHAP_OK;
 }
 
@@ -64,6 +66,7 @@ void unit_ctx_free(unit_ctx *c) {
     dshap_free(c->logits_inst);
     dshap_free(c->logits_ref);
     dshap_free(c->classes);
+    dshap_free(c->same);
     memset(c, 0, sizeof *c);
 }
 
@@ -107,6 +110,10 @@ dshap_status unit_compute(unit_ctx *c, int b, int ch, unit_result *u) {
     pick_classes(c, i0, n, c->logits_inst, c->classes);
     TRY(c->ops->attribute(c->eng, c->o->rules, c->n_k, c->classes, &c->gran, u->phi, u->total));
     double t3 = dist_time();
+    /* the engine leaves these rows out (engine/rows.h): counted for the report */
+    int M = c->net->arch.num_persons;
+    c->rows_same += person_equal_mask(c->x_inst, n, c->x_ref, nr, inputs_sample_size(c->data), M, c->same);
+    c->rows_total += (int64_t)n * nr * M;
     for (int64_t ik = 0; ik < (int64_t)n * c->n_k; ik++) u->classes[ik] = c->classes[ik];
     for (int k = 0; k < K; k++) {
         double s = 0;

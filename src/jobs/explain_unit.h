@@ -39,6 +39,8 @@ typedef struct {
     int *classes;
     int cur_chunk;
     double t_bg_fwd, t_inst_fwd, t_backward;
+    unsigned char *same;            /* (block, chunk, M) person_equal_mask of the last unit */
+    int64_t rows_same, rows_total;  /* (instance, reference, person) rows with equal inputs / all */
 } unit_ctx;
 
 dshap_status unit_ctx_init(unit_ctx *c, const explain_opts *o, const dshap_net *net, inputs_src *data, inputs_src *bg,

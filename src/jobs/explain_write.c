@@ -91,6 +91,7 @@ dshap_status explain_write(dist_ctx *d, const explain_opts *o, const dshap_net *
     h5io_temp_name(o->output, tmp, sizeof tmp);
     h5file f = {H5I_INVALID_HID, tmp};
     double *all = NULL;
+    int64_t rows[2] = {0, 0}; /* person rows with equal inputs, all (every rank's units) */
     dshap_status st = DSHAP_OK;
     if (o->check_additivity > 0 && res->worst_residual > o->check_additivity)
         st = dshap_fail(DSHAP_ENUMERIC, __FILE__, __LINE__,
@@ -121,12 +122,18 @@ dshap_status explain_write(dist_ctx *d, const explain_opts *o, const dshap_net *
     CHECK(pwrite_whole(d, &f, "/timings", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dt, all));
     CHECK(h5io_write_attr_str(&f, "/timings", "phases",
                               "load,background forward,instance forward,backward,reduce,write (seconds, rows = ranks)"));
+    int64_t mine[2] = {uc->rows_same, uc->rows_total};
+    MPI_Reduce(mine, rows, 2, MPI_INT64_T, MPI_SUM, 0, d->comm);
 done:
     st = pwrite_commit(d, &f, tmp, o->output, st);
     if (!st && d->rank == 0) {
         double total = 0;
         for (int p = 0; p < PHASE_COUNT; p++) total += all[p];
         print_timings(all, d->size, total);
+        if (rows[1])
+            fprintf(stderr, "person rows with equal instance and reference inputs (phi exactly 0): %lld of %lld "
+                            "(%.1f%%), %s\n", (long long)rows[0], (long long)rows[1], 100.0 * rows[0] / rows[1],
+                    o->all_rows ? "computed (--all-rows)" : "left out of the backward");
         fprintf(stderr, "dshap explain: wrote %s (worst additivity residual %.2e)\n", o->output, res->worst_residual);
     }
     dshap_free(all);

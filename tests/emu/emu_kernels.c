@@ -125,8 +125,9 @@ dshap_status gather_backward_cuda(float *m_x, const float *m_y, const int *index
     return DSHAP_OK;
 }
 
-dshap_status person_mean_backward_cuda(float *m_x, const float *m_y, int N, int M, int64_t S, int acc, cuda_stream s) {
-    LOOP((int64_t)N * M * S, el_person_mean_backward(o, m_x, m_y, M, S, 1.0f / (float)M, acc));
+dshap_status person_mean_backward_cuda(float *m_x, const float *m_y, const int *sample, int B, int M, int64_t S, int acc,
+                                       cuda_stream s) {
+    LOOP((int64_t)B * S, el_person_mean_backward(o, m_x, m_y, sample, S, 1.0f / (float)M, acc));
     return DSHAP_OK;
 }
 
@@ -168,22 +169,16 @@ dshap_status mul_deeplift_cuda(float *m_a, float *m_b, const float *m_z, const f
 
 /* ---- phi_cuda.h ---- */
 
-dshap_status pair_rows_cuda(int *xi_pp, int *xr_pp, int *xi_ps, int *xr_ps, int p0, int P, int n_r, int n_k, int M,
-                            cuda_stream s) {
-    LOOP(P, el_pair_rows(o, xi_pp, xr_pp, xi_ps, xr_ps, p0, n_r, n_k, M));
-    return DSHAP_OK;
-}
-
 dshap_status seed_cuda(float *m_out, const int *classes, int p0, int P, int n_r, int n_k, int K, cuda_stream s) {
     LOOP((int64_t)P * K, el_seed(o, m_out, classes, p0, n_r, n_k, K));
     return DSHAP_OK;
 }
 
-dshap_status accumulate_phi_cuda(double *phi, const float *m, const float *x_inst, const float *x_ref, int p0, int P,
-                                 int n_r, int n_k, int branch, int C, int T, int V, int M, cuda_stream s) {
+dshap_status accumulate_phi_cuda(double *phi, const float *m, const int *slot, const float *x_inst, const float *x_ref,
+                                 int p0, int P, int n_r, int n_k, int branch, int C, int T, int V, int M, cuda_stream s) {
     int i_lo = p0 / (n_r * n_k), i_hi = (p0 + P - 1) / (n_r * n_k);
     LOOP((int64_t)(i_hi - i_lo + 1) * n_k * C * T * V * M,
-         el_accumulate_phi(o, phi, m, x_inst, x_ref, p0, P, n_r, n_k, i_lo, branch, C, T, V, M));
+         el_accumulate_phi(o, phi, m, slot, x_inst, x_ref, p0, P, n_r, n_k, i_lo, branch, C, T, V, M));
     return DSHAP_OK;
 }
 

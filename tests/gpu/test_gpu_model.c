@@ -173,8 +173,8 @@ static void check_backward(const char *name, const dshap_net *net, const cuda_ne
             EXPECT_OK(cuda_upload(gar.y[i], car.y[i], sizeof(float) * (size_t)(node_rows(net, nd, n_r) * node_size(nd)), S));
         }
     float *arena = gpu_floats(NULL, bp.per_pair * P);
-    int *zeros = calloc((size_t)(cuda_dl_rows_per_pair(net) * P), sizeof(int));
-    int *rows = gpu_ints(zeros, cuda_dl_rows_per_pair(net) * P);
+    int64_t n_rows = batch_rows_ints(P, net->arch.num_persons);
+    int *rows_host = calloc((size_t)n_rows, sizeof(int)), *rows = gpu_ints(rows_host, n_rows);
     int *dcls = gpu_ints(classes, n_i * n_k);
     double *phi;
     EXPECT_OK(cuda_alloc((void **)&phi, sizeof(double) * (size_t)(n_i * n_k * F), "phi"));
@@ -186,14 +186,14 @@ static void check_backward(const char *name, const dshap_net *net, const cuda_ne
         EXPECT_OK(cuda_zero(phi, sizeof(double) * (size_t)(n_i * n_k * F), S));
         cuda_dl_job job = {.cn = cn, .plan = &bp, .rules = (rule_set)rs, .inst = &gai, .x_inst = dxi, .n_i = n_i,
                            .ref = &gar, .x_ref = dxr, .n_r = n_r, .n_k = n_k, .classes = dcls, .max_pairs = P,
-                           .arena = arena, .rows = rows, .trace = trace, .trace_ctx = &t};
+                           .arena = arena, .rows = rows, .rows_host = rows_host, .trace = trace, .trace_ctx = &t};
         EXPECT_OK(deeplift_run_cuda(&job, phi, S));
         EXPECT_OK(cuda_stream_sync(S));
         printf("  %-40s backward %-5s %3d multipliers  worst %.2e\n", name, names[rs], t.compared, t.worst);
         for (int i = 0; i < net->n_nodes; i++) free(saved[i]);
         free(saved);
     }
-    free(zeros);
+    free(rows_host);
     cuda_release(phi);
     gpu_free(arena), gpu_free(rows), gpu_free(dcls), gpu_free(dxi), gpu_free(dxr);
     cuda_acts_free(&gai), cuda_acts_free(&gar), acts_free(&cai), acts_free(&car);
