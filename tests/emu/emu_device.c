@@ -1,6 +1,7 @@
 /* Host emulation of cuda/device.h and cuda/exec.h: "device" memory is host
  * memory, streams are tokens, and cuda_gemm is a plain column-major
- * reference with cuBLAS's semantics. With emu_kernels.c it runs the CUDA
+ * reference with cuBLAS's semantics (with TF32 switched on, its operands are
+ * truncated to TF32's 10-bit mantissa, as tensor cores read FP32 data). With emu_kernels.c it runs the CUDA
  * backend's C driver (engine, plans, GEMM orchestration) and the element
  * bodies of its kernels (cuda/elem.h) on the CPU. For tests only. */
 #include <stdio.h>
@@ -20,6 +21,7 @@ static struct {
     cuda_stream s;
     float *scratch;
     int64_t floats;
+    int tf32_allowed, tf32_on;
 } emu_exec[EMU_STREAMS];
 static int64_t emu_live_bytes;
 
@@ -114,6 +116,7 @@ dshap_status cuda_exec_attach(cuda_stream s, int allow_tf32, int64_t scratch_flo
     emu_exec[slot].s = s;
     emu_exec[slot].scratch = p;
     emu_exec[slot].floats = scratch_floats;
+    emu_exec[slot].tf32_allowed = emu_exec[slot].tf32_on = allow_tf32;
     return DSHAP_OK;
 }
 
@@ -124,10 +127,20 @@ void cuda_exec_detach(cuda_stream s) {
     emu_exec[i].s = NULL;
 }
 
-dshap_status cuda_exec_tf32(cuda_stream s, int on) { /* FP32 only: nothing to switch */
-    if (find(s) < 0) FAIL(DSHAP_EDEVICE, "internal: CUDA stream used without cuda_exec_attach");
-    (void)on;
+dshap_status cuda_exec_tf32(cuda_stream s, int on) {
+    int i = find(s);
+    if (i < 0) FAIL(DSHAP_EDEVICE, "internal: CUDA stream used without cuda_exec_attach");
+    emu_exec[i].tf32_on = emu_exec[i].tf32_allowed && on;
     return DSHAP_OK;
+}
+
+/* The low 13 of FP32's 23 mantissa bits dropped. */
+static float tf32(float x) {
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    u &= ~0x1fffu;
+    memcpy(&x, &u, sizeof u);
+    return x;
 }
 
 dshap_status cuda_exec_scratch(cuda_stream s, float **scratch, int64_t *floats) {
@@ -142,7 +155,9 @@ dshap_status cuda_exec_scratch(cuda_stream s, float **scratch, int64_t *floats) 
 dshap_status cuda_gemm(cuda_stream s, int trans_a, int trans_b, int m, int n, int k, const float *A, int lda,
                        int64_t stride_a, const float *B, int ldb, int64_t stride_b, float beta, float *C, int ldc,
                        int64_t stride_c, int batch) {
-    if (find(s) < 0) FAIL(DSHAP_EDEVICE, "internal: CUDA stream used without cuda_exec_attach");
+    int e = find(s);
+    if (e < 0) FAIL(DSHAP_EDEVICE, "internal: CUDA stream used without cuda_exec_attach");
+    int t32 = emu_exec[e].tf32_on;
     if (lda < (trans_a ? k : m) || ldb < (trans_b ? n : k) || ldc < m)
         FAIL(DSHAP_EDEVICE, "cuBLAS error (emulated): invalid leading dimension");
     float *col = malloc(sizeof(float) * (size_t)(m > 0 ? m : 1)); /* float sums, as cuBLAS's FP32 path */
@@ -154,10 +169,14 @@ dshap_status cuda_gemm(cuda_stream s, int trans_a, int trans_b, int m, int n, in
             for (int i = 0; i < m; i++) col[i] = 0;
             for (int l = 0; l < k; l++) {
                 float bv = trans_b ? Bb[j + (int64_t)l * ldb] : Bb[l + (int64_t)j * ldb];
-                if (trans_a)
+                if (t32) {
+                    bv = tf32(bv);
+                    for (int i = 0; i < m; i++) col[i] += tf32(trans_a ? Ab[l + (int64_t)i * lda] : Ab[i + (int64_t)l * lda]) * bv;
+                } else if (trans_a) {
                     for (int i = 0; i < m; i++) col[i] += Ab[l + (int64_t)i * lda] * bv;
-                else
+                } else {
                     for (int i = 0; i < m; i++) col[i] += Ab[i + (int64_t)l * lda] * bv;
+                }
             }
             float *c = Cb + (int64_t)j * ldc;
             for (int i = 0; i < m; i++) c[i] = beta == 0.0f ? col[i] : col[i] + beta * c[i];

@@ -35,7 +35,7 @@
 #include "core/mem.h"
 #include "cuda/cuda_engine.h"
 #include "cuda/device.h"
-#include "io/inputs.h"
+#include "bench_util.h"
 
 static double now(void) {
     struct timespec ts;
@@ -51,16 +51,6 @@ static int cmp_d(const void *a, const void *b) {
 static double median(double *v, int n) {
     qsort(v, (size_t)n, sizeof(double), cmp_d);
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-static double rel_dev(const double *a, const double *b, int64_t n) {
-    double mx = 0, d = 0;
-    for (int64_t i = 0; i < n; i++) {
-        mx = fmax(mx, fabs(b[i]));
-        double e = fabs(a[i] - b[i]);
-        if (!(e <= d)) d = isnan(e) ? INFINITY : e;
-    }
-    return d / (mx > 0 ? mx : 1e-300);
 }
 
 #define DIE(...)                                                   \
@@ -139,12 +129,6 @@ static void run_mode(const engine_ops *ops, const dshap_net *net, const float *x
     free(classes), free(logits), free(tot), free(tr), free(ti), free(ta);
 }
 
-static void read_rows(inputs_src *src, int64_t i0, int n, float **x) {
-    int64_t F = inputs_sample_size(src);
-    if (dshap_alloc_floats(x, (size_t)(n * F), "inputs")) DIE("alloc");
-    if (inputs_read(src, i0, n, *x)) DIE("reading inputs");
-}
-
 int main(int argc, char **argv) {
     const char *model = NULL, *data = NULL, *modes = "fp32,tf32";
     int n_i = 4, n_r = 20, n_k = 60, reps = 3, cpu_r = 0;
@@ -178,48 +162,39 @@ int main(int argc, char **argv) {
         printf("SKIP: bench_gpu needs a CUDA GPU and this machine has none\n");
         return 77;
     }
-    dshap_model m;
-    dshap_net net;
-    if (model_load(&m, model) || net_build(&net, &m)) DIE("loading %s", model);
-    inputs_src src;
-    if (inputs_open(&src, data, &m.arch)) DIE("opening %s", data);
-    if (src.N < n_i + n_r) {
-        fprintf(stderr, "bench_gpu: %s has %lld samples, need %d\n", data, (long long)src.N, n_i + n_r);
-        return 2;
-    }
-    if (n_k > m.arch.num_class) n_k = m.arch.num_class;
-    float *xi, *xr;
-    read_rows(&src, 0, n_i, &xi);
-    read_rows(&src, n_i, n_r, &xr);
+    bench_inputs in;
+    bench_load("bench_gpu", model, data, n_i, n_r, &in);
+    const dshap_net *net = &in.net;
+    const dshap_arch *a = &net->arch;
+    const float *xi = in.xi, *xr = in.xr;
+    if (n_k > a->num_class) n_k = a->num_class;
     phis p32 = {0}, p_tf = {0};
-    if (strstr(modes, "fp32")) run_mode(&cuda_engine_ops, &net, xi, xr, n_i, n_r, n_k, 0, reps, "fp32", N, R, &p32);
-    if (strstr(modes, "tf32")) run_mode(&cuda_engine_ops, &net, xi, xr, n_i, n_r, n_k, 1, reps, "tf32", N, R, &p_tf);
+    if (strstr(modes, "fp32")) run_mode(&cuda_engine_ops, net, xi, xr, n_i, n_r, n_k, 0, reps, "fp32", N, R, &p32);
+    if (strstr(modes, "tf32")) run_mode(&cuda_engine_ops, net, xi, xr, n_i, n_r, n_k, 1, reps, "tf32", N, R, &p_tf);
     if (p32.joint && p_tf.joint) {
-        granularity g = {STORE_JOINT, 0, 2 * m.arch.in_channels, m.arch.num_frames, m.arch.layout->V,
-                         m.arch.num_persons};
+        granularity g = {STORE_JOINT, 0, 2 * a->in_channels, a->num_frames, a->layout->V,
+                         a->num_persons};
         int64_t nk = (int64_t)n_i * n_k, Gj = gran_size(&g);
         g.kind = STORE_FULL;
         int64_t Gf = gran_size(&g);
-        printf("DEVIATION tf32_vs_fp32 joint=%.3g full=%.3g totals=%.3g\n", rel_dev(p_tf.joint, p32.joint, nk * Gj),
-               rel_dev(p_tf.full, p32.full, nk * Gf), rel_dev(p_tf.tot_joint, p32.tot_joint, nk));
+        printf("DEVIATION tf32_vs_fp32 joint=%.3g full=%.3g totals=%.3g\n", bench_rel_dev(p_tf.joint, p32.joint, nk * Gj),
+               bench_rel_dev(p_tf.full, p32.full, nk * Gf), bench_rel_dev(p_tf.tot_joint, p32.tot_joint, nk));
     }
     if (cpu_r > 0 && p32.joint) {
         /* The CPU engine on the first instance, cpu_r references, 8 classes. */
         int ck = n_k < 8 ? n_k : 8, nr = cpu_r < n_r ? cpu_r : n_r;
         phis pc = {0}, pg = {0};
-        run_mode(&cpu_engine_ops, &net, xi, xr, 1, nr, ck, 0, 1, "cpu", N, R, &pc);
-        run_mode(&cuda_engine_ops, &net, xi, xr, 1, nr, ck, 0, 1, "fp32-small", N, R, &pg);
-        granularity g = {STORE_JOINT, 0, 2 * m.arch.in_channels, m.arch.num_frames, m.arch.layout->V,
-                         m.arch.num_persons};
+        run_mode(&cpu_engine_ops, net, xi, xr, 1, nr, ck, 0, 1, "cpu", N, R, &pc);
+        run_mode(&cuda_engine_ops, net, xi, xr, 1, nr, ck, 0, 1, "fp32-small", N, R, &pg);
+        granularity g = {STORE_JOINT, 0, 2 * a->in_channels, a->num_frames, a->layout->V,
+                         a->num_persons};
         int64_t Gj = gran_size(&g);
         g.kind = STORE_FULL;
         int64_t Gf = gran_size(&g);
         printf("CPUCHECK gpu_fp32_vs_cpu refs=%d classes=%d joint=%.3g full=%.3g totals=%.3g\n", nr, ck,
-               rel_dev(pg.joint, pc.joint, ck * Gj), rel_dev(pg.full, pc.full, ck * Gf),
-               rel_dev(pg.tot_joint, pc.tot_joint, ck));
+               bench_rel_dev(pg.joint, pc.joint, ck * Gj), bench_rel_dev(pg.full, pc.full, ck * Gf),
+               bench_rel_dev(pg.tot_joint, pc.tot_joint, ck));
     }
-    inputs_close(&src);
-    net_free(&net);
-    model_free(&m);
+    bench_inputs_free(&in);
     return 0;
 }

@@ -4,7 +4,13 @@
  *
  * Tolerances (error = max |φ_gpu − φ_cpu| / max |φ_cpu|):
  *  - FP32: 1e-4 (float32 sums in another order through the network)
- *  - TF32 (allow_tf32): 1e-3 (10-bit mantissa products in the GEMMs)
+ *  - TF32 (allow_tf32, backward GEMMs only): 1e-2. Tensor cores read FP32
+ *    operands with 10 of their 23 mantissa bits; the host emulation truncates
+ *    likewise and measures up to 6.8e-3 on these models, and
+ *    jobs/bench/tf32_probe.c measures 8e-3 on the NTU X-View model at full
+ *    size (1.3e-3 if the operands were rounded to nearest instead); the
+ *    totals' error is taken relative to the largest Σ|φ| of a row, since a
+ *    total of cancelling terms carries their rounding
  * or, where larger, four times the CPU engine's own change when its inputs move
  * by a relative 1e-6 (FP32) or 3e-4 (TF32). The rescale rule divides by
  * x − r, so where an activation barely differs between instance and
@@ -108,6 +114,16 @@ static engine *make(const engine_ops *ops, const dshap_net *net, engine_cfg cfg,
 static double compare(const char *label, const result *g, const result *c, int64_t n, int64_t nt, double tol) {
     int64_t w;
     double e = rel_to_max_d(g->phi, c->phi, n, &w), et = rel_to_max_d(g->tot, c->tot, nt, NULL);
+    if (tol >= 1e-2) { /* TF32: a total's error scales with Σ|φ| of its row, not with the (cancelling) total */
+        double scale = 0, d = 0;
+        for (int64_t r = 0; r < nt; r++) {
+            double a = 0;
+            for (int64_t f = r * (n / nt); f < (r + 1) * (n / nt); f++) a += fabs(c->phi[f]);
+            scale = fmax(scale, a);
+            d = fmax(d, fabs(g->tot[r] - c->tot[r]));
+        }
+        et = d / (scale > 0 ? scale : 1);
+    }
     EXPECT(e <= tol && et <= tol, "%s: phi error %.3g at %lld (gpu %.9g, cpu %.9g), totals error %.3g (tol %.2g)",
            label, e, (long long)w, g->phi[w], c->phi[w], et, tol);
     return fmax(e, et);
@@ -192,7 +208,7 @@ static void check_case(const arch_case *c, int idx) {
             attribute(&cpu_engine_ops, ep32, (rule_set)rs, n_k, classes, &gs[gi], n_i, &rp32);
             attribute(&cpu_engine_ops, eptf, (rule_set)rs, n_k, classes, &gs[gi], n_i, &rptf);
             double s32 = sensitivity(&rp32, &rc, n, nt), stf = sensitivity(&rptf, &rc, n, nt);
-            double tol32 = fmax(1e-4, 4 * s32), toltf = fmax(1e-3, 4 * stf);
+            double tol32 = fmax(1e-4, 4 * s32), toltf = fmax(1e-2, 4 * stf);
             cond = fmax(cond, s32), cond_tf = fmax(cond_tf, stf);
             free_result(&rp32), free_result(&rptf);
             char l2[320];
