@@ -64,7 +64,7 @@ static int64_t need_fixed(const mem_need *m) {
 }
 
 static int64_t row_ints(const dshap_net *net, int max_inst, int max_ref, int max_classes) {
-    return batch_rows_ints(max_inst * max_ref * max_classes, net->arch.num_persons);
+    return batch_rows_ints((int64_t)max_inst * max_ref * max_classes, net->arch.num_persons);
 }
 
 static void need_for(const dshap_net *net, const cuda_fwd_plan *fp, const dl_plan *bp, int max_inst, int max_ref,

@@ -30,7 +30,7 @@ typedef struct {
 } batch_rows;
 
 /* Ints of the maps of a sub-batch of P triples. */
-static inline int64_t batch_rows_ints(int P, int M) { return (int64_t)P * (4 * M + 2); }
+static inline int64_t batch_rows_ints(int64_t P, int M) { return P * (4 * M + 2); }
 
 /* Points the maps into buf (batch_rows_ints(P, M) ints; host or device). */
 void batch_rows_carve(batch_rows *r, int *buf, int P, int M);
