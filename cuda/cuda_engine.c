@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "engine/basis.h"
 #include "cuda/deeplift_run_cuda.h"
 #include "cuda/exec.h"
 #include "cuda/phi_cuda.h"
@@ -257,22 +258,47 @@ static dshap_status cuda_forward_inst(engine *e, const float *x, int n, float *l
     return forward(e, &e->inst, e->x_inst, e->hx_inst, e->cfg.max_inst, x, n, logits);
 }
 
+/* The class-basis partials (engine/basis.h) on the device, combined on the
+ * host into phi (n_i, n_k, G) and totals. */
+static dshap_status basis_download(engine *e, const class_basis *cb, int n_k, const int *classes, int64_t G,
+                                   double *phi, double *totals) {
+    int64_t nb = (int64_t)e->n_inst * cb->C;
+    double *red = NULL, *tot = NULL;
+    dshap_status st = DSHAP_OK;
+    CHECK(dshap_alloc((void **)&red, sizeof(double) * (size_t)(nb * G), "class-basis partials"));
+    CHECK(dshap_alloc((void **)&tot, sizeof(double) * (size_t)nb, "class-basis totals"));
+    CHECK(cuda_download(red, e->phi_out, sizeof(double) * (size_t)(nb * G), e->s));
+    CHECK(cuda_download(tot, e->totals, sizeof(double) * (size_t)nb, e->s));
+    CHECK(cuda_stream_sync(e->s));
+    class_basis_combine(cb, classes, e->n_inst, n_k, G, red, phi);
+    class_basis_combine(cb, classes, e->n_inst, n_k, 1, tot, totals);
+done:
+    dshap_free(red);
+    dshap_free(tot);
+    return st;
+}
+
 static dshap_status cuda_attribute(engine *e, rule_set rules, int n_k, const int *classes, const granularity *g,
                                    double *phi, double *totals) {
-    int64_t F = sample_floats(e->net), G = gran_size(g), nk = (int64_t)e->n_inst * n_k;
     if (n_k > e->cfg.max_classes)
         FAIL(DSHAP_EINVAL, "internal: %d classes for an engine sized for %d", n_k, e->cfg.max_classes);
+    /* more classes than the classifier has inputs: seed those (engine/basis.h) */
+    class_basis cb;
+    int basis = g->kind != STORE_FULL && class_basis_for(e->net, n_k, &cb);
+    int n_run = basis ? cb.C : n_k;
+    int64_t F = sample_floats(e->net), G = gran_size(g), nk = (int64_t)e->n_inst * n_run;
     if (g->kind != STORE_FULL && G > max_reduced(e->net)) FAIL(DSHAP_EINVAL, "internal: granularity larger than planned");
     TRY(cuda_select(e->device));
     TRY(cuda_exec_tf32(e->s, 1)); /* TF32 in the backward only, when allowed */
-    TRY(cuda_upload(e->classes, classes, sizeof(int) * (size_t)nk, e->s));
+    if (!basis) TRY(cuda_upload(e->classes, classes, sizeof(int) * (size_t)nk, e->s));
     TRY(cuda_zero(e->phi_full, sizeof(double) * (size_t)(nk * F), e->s));
     if (!e->cfg.all_rows)
         person_equal_mask(e->hx_inst, e->n_inst, e->hx_ref, e->n_ref, F, e->net->arch.num_persons, e->same);
     cuda_dl_job job = {.cn = &e->cn, .plan = &e->bp, .rules = rules, .inst = &e->inst, .x_inst = e->x_inst,
-                       .n_i = e->n_inst, .ref = &e->ref, .x_ref = e->x_ref, .n_r = e->n_ref, .n_k = n_k,
-                       .classes = e->classes, .max_pairs = e->max_pairs, .arena = e->arena, .rows = e->rows,
-                       .rows_host = e->rows_host, .same = e->cfg.all_rows ? NULL : e->same};
+                       .n_i = e->n_inst, .ref = &e->ref, .x_ref = e->x_ref, .n_r = e->n_ref, .n_k = n_run,
+                       .classes = basis ? NULL : e->classes, .seed_at = basis ? cb.node : 0,
+                       .max_pairs = e->max_pairs, .arena = e->arena, .rows = e->rows, .rows_host = e->rows_host,
+                       .same = e->cfg.all_rows ? NULL : e->same};
     TRY(deeplift_run_cuda(&job, e->phi_full, e->s));
     TRY(phi_totals_cuda(e->totals, e->phi_full, nk, F, e->s));
     const double *src = e->phi_full; /* full: φ as it is */
@@ -280,6 +306,7 @@ static dshap_status cuda_attribute(engine *e, rule_set rules, int n_k, const int
         TRY(gran_reduce_cuda(e->phi_out, e->phi_full, nk, g, e->s));
         src = e->phi_out;
     }
+    if (basis) return basis_download(e, &cb, n_k, classes, G, phi, totals);
     TRY(cuda_download(phi, src, sizeof(double) * (size_t)(nk * G), e->s));
     TRY(cuda_download(totals, e->totals, sizeof(double) * (size_t)nk, e->s));
     return cuda_stream_sync(e->s);

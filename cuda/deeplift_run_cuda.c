@@ -86,8 +86,9 @@ static dshap_status run_batch(dl_batch *bt, double *phi) {
     const cuda_dl_job *job = bt->job;
     const dshap_net *net = job->cn->net;
     cuda_stream s = bt->s;
-    TRY(seed_cuda(mult(bt, net->out), job->classes, bt->p0, bt->P, job->n_r, job->n_k, net->arch.num_class, s));
-    for (int i = net->n_nodes - 1; i >= 0; i--) {
+    int top = job->seed_at ? job->seed_at : net->out;
+    TRY(seed_cuda(mult(bt, top), job->classes, bt->p0, bt->P, job->n_r, job->n_k, (int)node_size(&net->nodes[top]), s));
+    for (int i = top; i >= 0; i--) {
         if (!job->plan->reach[i]) continue;
         const node *nd = &net->nodes[i];
         if (job->captured && i == job->capture) { /* complete here: copy it out, stop */

@@ -24,7 +24,8 @@ typedef struct {
     const float *x_ref;     /* device (n_r, ...) */
     int n_r;
     int n_k;
-    const int *classes;     /* device (n_i, n_k) */
+    const int *classes;     /* device (n_i, n_k); NULL: class kk is kk */
+    int seed_at;            /* as engine/deeplift.h's dl_job: 0 the logits, else the seeded node */
     int max_pairs;          /* triples per sub-batch */
     float *arena;           /* device, >= plan->per_pair · max_pairs floats */
     /* The row maps of every sub-batch (engine/rows.h), filled on the host

@@ -405,12 +405,12 @@ EL void el_mul_deeplift(int64_t o, float *m_f, const float *m_z, const float *g_
 /* ---- the driver's steps (phi_cuda.cu) ---- */
 
 /* pp over the sub-batch's triples */
-/* o over m_out (P, K) */
+/* o over m_out (P, K); classes NULL: class kk is kk */
 EL void el_seed(int64_t o, float *m_out, const int *classes, int p0, int n_r, int n_k, int K) {
     int pp = (int)(o / K), k = (int)(o % K);
     int p = p0 + pp;
     int kk = p % n_k, i = p / (n_k * n_r);
-    m_out[o] = classes[i * n_k + kk] == k ? 1.0f : 0.0f;
+    m_out[o] = (classes ? classes[i * n_k + kk] : kk) == k ? 1.0f : 0.0f;
 }
 
 /* o over (the sub-batch's (instance, class) groups from i_lo) × C·T·V·M:

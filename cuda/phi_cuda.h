@@ -17,7 +17,8 @@ extern "C" {
 #include "cuda/device.h"
 #include "engine/granularity.h"
 
-/* m_out (P, K) = one-hot of the explained class of each pair; classes (n_i, n_k) on the device */
+/* m_out (P, K) = one-hot of the explained class of each pair; classes (n_i, n_k) on the device, or NULL:
+ * class kk is kk */
 dshap_status seed_cuda(float *m_out, const int *classes, int p0, int P, int n_r, int n_k, int K, cuda_stream s);
 /* φ (n_i, n_k, F) += Σ_r m ⊙ (x_i − x_r) for the branch input node whose
  * multiplier m is (live person rows, C, T, V), slot (P·M) the live row of

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "engine/basis.h"
 #include "engine/engine.h"
 #include "engine/rows.h"
 
@@ -92,24 +93,43 @@ static dshap_status cpu_forward_inst(engine *e, const float *x, int n, float *lo
 
 static dshap_status cpu_attribute(engine *e, rule_set rules, int n_k, const int *classes, const granularity *g,
                                   double *phi, double *totals) {
-    int64_t F = sample_floats(e->net), G = gran_size(g), nk = (int64_t)e->n_inst * n_k;
     if (n_k > e->cfg.max_classes) FAIL(DSHAP_EINVAL, "internal: %d classes for an engine sized for %d", n_k, e->cfg.max_classes);
+    /* more classes than the classifier has inputs: seed those (engine/basis.h) */
+    class_basis cb;
+    int basis = g->kind != STORE_FULL && class_basis_for(e->net, n_k, &cb);
+    int n_run = basis ? cb.C : n_k;
+    int64_t F = sample_floats(e->net), G = gran_size(g), nk = (int64_t)e->n_inst * n_run;
+    double *red = NULL, *tot = NULL;
+    if (basis) {
+        TRY(dshap_alloc((void **)&red, sizeof(double) * (size_t)(nk * G), "class-basis partials"));
+        dshap_status st = dshap_alloc((void **)&tot, sizeof(double) * (size_t)nk, "class-basis totals");
+        if (st) {
+            dshap_free(red);
+            return st;
+        }
+    }
     memset(e->phi_full, 0, sizeof(double) * (size_t)(nk * F));
     if (!e->cfg.all_rows)
         person_equal_mask(e->x_inst, e->n_inst, e->x_ref, e->n_ref, F, e->net->arch.num_persons, e->same);
     dl_job job = {.net = e->net, .rules = rules, .inst = &e->inst, .x_inst = e->x_inst, .n_i = e->n_inst,
-                  .ref = &e->ref, .x_ref = e->x_ref, .n_r = e->n_ref, .n_k = n_k, .classes = classes,
-                  .max_pairs = e->max_pairs, .same = e->cfg.all_rows ? NULL : e->same, .capture = -1, .bw = &e->bw,
-                  .arena = e->arena};
-    TRY(deeplift_run_cpu(&job, e->phi_full));
-    for (int64_t ik = 0; ik < nk; ik++) {
+                  .ref = &e->ref, .x_ref = e->x_ref, .n_r = e->n_ref, .n_k = n_run, .classes = basis ? NULL : classes,
+                  .seed_at = basis ? cb.node : 0, .max_pairs = e->max_pairs,
+                  .same = e->cfg.all_rows ? NULL : e->same, .capture = -1, .bw = &e->bw, .arena = e->arena};
+    dshap_status st = deeplift_run_cpu(&job, e->phi_full);
+    for (int64_t ik = 0; ik < nk && !st; ik++) {
         const double *p = e->phi_full + ik * F;
         double s = 0;
         for (int64_t f = 0; f < F; f++) s += p[f];
-        totals[ik] = s;
-        gran_reduce(g, p, phi + ik * G);
+        (basis ? tot : totals)[ik] = s;
+        gran_reduce(g, p, (basis ? red : phi) + ik * G);
     }
-    return DSHAP_OK;
+    if (basis && !st) {
+        class_basis_combine(&cb, classes, e->n_inst, n_k, G, red, phi);
+        class_basis_combine(&cb, classes, e->n_inst, n_k, 1, tot, totals);
+    }
+    dshap_free(red);
+    dshap_free(tot);
+    return st;
 }
 
 static dshap_status cpu_gradient(engine *e, int at, int n_k, const int *classes, float *act, float *grad) {

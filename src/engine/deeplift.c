@@ -137,17 +137,17 @@ static void node_backward(dl_state *s, int i, double *phi) {
 static dshap_status run_batch(dl_state *s, double *phi) {
     const dl_job *job = s->job;
     const dshap_net *net = job->net;
-    int K = net->arch.num_class;
+    int top = job->seed_at ? job->seed_at : net->out, K = (int)node_size(&net->nodes[top]);
     batch_rows_fill(&s->rows, job->same, s->p0, s->P, job->n_r, job->n_k, net->arch.num_persons);
-    /* Seed: ∂(logit of the explained class) = 1 */
-    float *seed = mult(s, net->out);
+    /* Seed: ∂(logit of the explained class, or channel of the seeded node) = 1 */
+    float *seed = mult(s, top);
     memset(seed, 0, sizeof(float) * (size_t)s->P * K);
     for (int pp = 0; pp < s->P; pp++) {
         int p = s->p0 + pp;
         int kk = p % job->n_k, i = p / (job->n_k * job->n_r);
-        seed[(int64_t)pp * K + job->classes[i * job->n_k + kk]] = 1.0f;
+        seed[(int64_t)pp * K + (job->classes ? job->classes[i * job->n_k + kk] : kk)] = 1.0f;
     }
-    for (int i = net->n_nodes - 1; i >= 0; i--) {
+    for (int i = top; i >= 0; i--) {
         if (!s->plan->reach[i]) continue;
         if (i == job->capture) { /* the multiplier at this node is complete: copy it out */
             const node *nd = &net->nodes[i];

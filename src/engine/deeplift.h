@@ -41,7 +41,10 @@ typedef struct {
     const float *x_ref;     /* (n_r, ...) */
     int n_r;
     int n_k;                /* explained classes per instance */
-    const int *classes;     /* (n_i, n_k) */
+    const int *classes;     /* (n_i, n_k); NULL: class kk is kk */
+    /* 0: the seeds are the logits; else this per-sample node (engine/basis.h),
+     * the classes then index its channels */
+    int seed_at;
     int max_pairs;          /* triples per backward sub-batch */
     /* (n_i, n_r, M) of person_equal_mask (engine/rows.h): those person rows
      * are left out (their φ is exactly 0); NULL: every row. */

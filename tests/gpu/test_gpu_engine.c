@@ -26,6 +26,9 @@
  * of references 0 and 1, so those rows are left out of the backward
  * (engine/rows.h) on both sides; with every row computed (all_rows) the GPU
  * gives the same φ within the FP32 tolerance.
+ * All 60 classes of a 60-class model at the joint store go through the 48
+ * channels of the classifier's input (engine/basis.h) on both sides: GPU
+ * against CPU within the FP32 tolerance.
  * Also: repeated runs are bitwise identical; splitting the triples into
  * sub-batches of other sizes changes nothing beyond FP32 rounding; a unit
  * that cannot fit the device fails before allocating, naming the largest
@@ -66,16 +69,16 @@ static const arch_case cases[] = {
     {TCN_BASIC, ATT_STJA, ACT_HARDSWISH, "ntu25"},   {TCN_SHUFFLE, ATT_JA, ACT_RELU, "cp29"},
 };
 
-static void small_arch(dshap_arch *a, const arch_case *c, int stride) {
+static void small_arch(dshap_arch *a, const arch_case *c, int stride, int K) {
     char json[1024];
     int M = strcmp(c->layout, "ntu25") ? 1 : 2;
     snprintf(json, sizeof json,
              "{\"act\": \"%s\", \"att_lay\": \"%s\", \"conv_lay\": \"%s\", \"init_lay\": 16, \"expand_ratio\": 1.5,"
              " \"reduct_ratio\": 2, \"blocks_in\": 1, \"depth_in\": 2, \"stride_in\": %d, \"scale_in\": 1,"
              " \"temp_win_in\": 3, \"graph_dist_in\": 2, \"blocks_main\": 2, \"depth_main\": 1, \"stride_main\": 1,"
-             " \"scale_main\": 1, \"temp_win_main\": 5, \"graph_dist_main\": 1, \"num_class\": 5,"
+             " \"scale_main\": 1, \"temp_win_main\": 5, \"graph_dist_main\": 1, \"num_class\": %d,"
              " \"layout\": \"%s\", \"in_channels\": %d, \"num_frames\": 10, \"num_persons\": %d}",
-             act_name(c->act), att_name(c->att), tcn_name(c->tcn), stride, c->layout,
+             act_name(c->act), att_name(c->att), tcn_name(c->tcn), stride, K, c->layout,
              strcmp(c->layout, "ntu25") ? 2 : 3, M);
     if (arch_from_json(a, json, "test")) {
         fprintf(stderr, "%s\n", dshap_last_error());
@@ -143,7 +146,7 @@ static float *perturbed(const float *x, int64_t n, double eps, uint64_t seed) {
 
 static void check_case(const arch_case *c, int idx) {
     dshap_arch arch;
-    small_arch(&arch, c, 1 + idx % 2);
+    small_arch(&arch, c, 1 + idx % 2, 5);
     dshap_model m = {0};
     m.arch = arch;
     dshap_net net;
@@ -256,7 +259,7 @@ done:
  * (tolerances in the header). */
 static void check_gradient(const arch_case *c, int idx) {
     dshap_arch arch;
-    small_arch(&arch, c, 1);
+    small_arch(&arch, c, 1, 5);
     dshap_model m = {0};
     m.arch = arch;
     dshap_net net;
@@ -310,9 +313,50 @@ done:
 }
 
 /* A chunk far beyond the device: a clear failure before any allocation. */
+static void check_basis(void) {
+    dshap_arch arch;
+    small_arch(&arch, &cases[0], 1, 60);
+    dshap_model m = {0};
+    m.arch = arch;
+    dshap_net net;
+    EXPECT_OK(net_init_random(&net, &m, 77));
+    const dshap_arch *a = &net.arch;
+    int n_i = 1, n_r = 2, K = a->num_class;
+    int64_t F = (int64_t)ARCH_BRANCHES * 2 * a->in_channels * a->num_frames * a->layout->V * a->num_persons;
+    float *xi = malloc(sizeof(float) * (size_t)(n_i * F)), *xr = malloc(sizeof(float) * (size_t)(n_r * F));
+    fill_normal(xi, n_i * F, 31);
+    fill_normal(xr, n_r * F, 32);
+    float *pi = perturbed(xi, n_i * F, 1e-6, 5), *pr = perturbed(xr, n_r * F, 1e-6, 6);
+    float *li = malloc(sizeof(float) * (size_t)(n_r * K)), *lr = malloc(sizeof(float) * (size_t)(n_r * K));
+    int *classes = malloc(sizeof(int) * (size_t)K);
+    for (int k = 0; k < K; k++) classes[k] = (k * 7) % K;
+    engine_cfg cfg = {.max_inst = n_i, .max_ref = n_r, .max_classes = K, .memory_gib = 0.25};
+    engine *ec = make(&cpu_engine_ops, &net, cfg, xi, n_i, xr, n_r, li, lr);
+    engine *ep = make(&cpu_engine_ops, &net, cfg, pi, n_i, pr, n_r, li, lr);
+    engine *eg = make(&cuda_engine_ops, &net, cfg, xi, n_i, xr, n_r, li, lr);
+    granularity g = {STORE_JOINT, 0, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons};
+    if (ec && ep && eg) {
+        result rc, rp, rg;
+        int64_t n = (int64_t)n_i * K * gran_size(&g), nt = (int64_t)n_i * K;
+        attribute(&cpu_engine_ops, ec, RULES_EXACT, K, classes, &g, n_i, &rc);
+        attribute(&cpu_engine_ops, ep, RULES_EXACT, K, classes, &g, n_i, &rp);
+        attribute(&cuda_engine_ops, eg, RULES_EXACT, K, classes, &g, n_i, &rg);
+        double cond = sensitivity(&rp, &rc, n, nt);
+        double e = compare("60 classes through the 48-channel basis, joint", &rg, &rc, n, nt, fmax(1e-4, 4 * cond));
+        printf("  %-36s FP32 %.2e (cpu itself %.1e)\n", "60 classes, class basis", e, cond);
+        free_result(&rc), free_result(&rp), free_result(&rg);
+    }
+    if (ec) cpu_engine_ops.destroy(ec);
+    if (ep) cpu_engine_ops.destroy(ep);
+    if (eg) cuda_engine_ops.destroy(eg);
+    free(xi), free(xr), free(pi), free(pr), free(li), free(lr), free(classes);
+    net_free(&net);
+    model_free(&m);
+}
+
 static void check_too_big(void) {
     dshap_arch arch;
-    small_arch(&arch, &cases[0], 1);
+    small_arch(&arch, &cases[0], 1, 5);
     dshap_model m = {0};
     m.arch = arch;
     dshap_net net;
@@ -334,6 +378,7 @@ int main(void) {
     gpu_require("test_gpu_engine");
     for (size_t i = 0; i < N_CASES; i++) check_case(&cases[i], (int)i);
     for (size_t i = 0; i < N_CASES; i += 2) check_gradient(&cases[i], (int)i);
+    check_basis();
     check_too_big();
     return tl_finish("test_gpu_engine");
 }
