@@ -17,7 +17,7 @@ static const char *help =
     "         [--store joint|channel-joint|frame|full] [--persons sum|each]\n"
     "         [--check-additivity TOL] [--memory GiB] [--resume] [--no-progress]\n"
     "         [--job FILE] [--bind auto|none|core|numa] [--backend auto|cpu|cuda] [--tf32]\n"
-    "         [--transport auto|mpi|nccl] [--all-rows]\n"
+    "         [--transport auto|mpi|nccl] [--all-rows] [--class-seeds]\n"
     "Run under mpirun / srun to spread work units over ranks; results are bitwise\n"
     "identical for any rank count. --data/--background take inputs.h5 or data.h5.\n"
     "  --n-background N     references drawn (seeded) from the background file (100)\n"
@@ -38,7 +38,11 @@ static const char *help =
     "                       when built with NCCL, else MPI), mpi, nccl\n"
     "  --all-rows           also run the person rows whose instance and reference inputs are\n"
     "                       equal (an absent second person in both): their φ is exactly 0 and\n"
-    "                       they are left out by default; the output is the same bytes\n";
+    "                       they are left out by default; the output is the same bytes\n"
+    "  --class-seeds        a backward seed per explained class; by default, with more\n"
+    "                       classes than the classifier has inputs (NTU X-View: 60 > 48)\n"
+    "                       and a reduced store, the inputs are seeded and combined\n"
+    "                       (exact up to float rounding)\n";
 
 static int parse_classes(explain_opts *o, const char *s) {
     if (!strcmp(s, "true")) o->classes = CLASSES_TRUE;
@@ -96,14 +100,15 @@ static int parse(int argc, char **argv, explain_opts *o, const char **bind, cons
         {"resume", no_argument, 0, 'R'},              {"job", required_argument, 0, 'J'},
         {"bind", required_argument, 0, 'G'},          {"backend", required_argument, 0, 'E'},
         {"tf32", no_argument, 0, 'F'},                 {"transport", required_argument, 0, 'X'},
-        {"all-rows", no_argument, 0, 'W'},            {"help", no_argument, 0, 'h'},
+        {"all-rows", no_argument, 0, 'W'},            {"class-seeds", no_argument, 0, 'Q'},
+        {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *cmd = "explain";
     long long v;
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "m:d:b:o:n:s:I:c:B:k:r:S:p:a:M:PRJ:G:E:FX:Wh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:d:b:o:n:s:I:c:B:k:r:S:p:a:M:PRJ:G:E:FX:WQh", opts, NULL)) != -1) {
         switch (c) {
         case 'm': o->model = optarg; break;
         case 'd': o->data = optarg; break;
@@ -136,6 +141,7 @@ static int parse(int argc, char **argv, explain_opts *o, const char **bind, cons
         case 'E': *backend = optarg; break;
         case 'F': o->allow_tf32 = 1; break;
         case 'W': o->all_rows = 1; break;
+        case 'Q': o->class_seeds = 1; break;
         case 'X':
             if (xfer_parse(optarg) < 0) return cli_usage_error(cmd, "--transport expects auto, mpi or nccl (got '%s')", optarg);
             o->transport = (xfer_kind)xfer_parse(optarg);

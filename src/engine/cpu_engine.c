@@ -96,7 +96,7 @@ static dshap_status cpu_attribute(engine *e, rule_set rules, int n_k, const int 
     if (n_k > e->cfg.max_classes) FAIL(DSHAP_EINVAL, "internal: %d classes for an engine sized for %d", n_k, e->cfg.max_classes);
     /* more classes than the classifier has inputs: seed those (engine/basis.h) */
     class_basis cb;
-    int basis = g->kind != STORE_FULL && class_basis_for(e->net, n_k, &cb);
+    int basis = !e->cfg.class_seeds && g->kind != STORE_FULL && class_basis_for(e->net, n_k, &cb);
     int n_run = basis ? cb.C : n_k;
     int64_t F = sample_floats(e->net), G = gran_size(g), nk = (int64_t)e->n_inst * n_run;
     double *red = NULL, *tot = NULL;

@@ -20,6 +20,8 @@ typedef struct {
     int allow_tf32;     /* device engines: TF32 tensor-core GEMMs */
     int all_rows;       /* also run the person rows whose instance and reference inputs are equal
                            (engine/rows.h: their φ is exactly 0; for checks and benchmarks) */
+    int class_seeds;    /* a seed per explained class even where the classifier's input has fewer
+                           channels (engine/basis.h; for checks and benchmarks) */
     const int *keep_nodes; /* nodes whose instance-side output the forward keeps too (Grad-CAM layers) */
     int n_keep;
 } engine_cfg;

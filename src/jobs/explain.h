@@ -38,6 +38,7 @@ typedef struct {
     int device;                     /* GPU of this rank (device engines) */
     int allow_tf32;
     int all_rows;                   /* also run person rows with equal inputs (engine_cfg.all_rows) */
+    int class_seeds;                /* a seed per class, no class basis (engine_cfg.class_seeds) */
     xfer_kind transport;            /* how partials travel between ranks */
     const char *command_line;
 } explain_opts;

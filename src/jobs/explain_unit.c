@@ -48,7 +48,8 @@ dshap_status unit_ctx_init(unit_ctx *c, const explain_opts *o, const dshap_net *
     int64_t F = inputs_sample_size(data);
     c->ops = o->engine ? o->engine : &cpu_engine_ops;
     engine_cfg cfg = {.max_inst = c->block, .max_ref = c->chunk, .max_classes = n_k,
-        .memory_gib = o->memory_gib, .device = o->device, .allow_tf32 = o->allow_tf32, .all_rows = o->all_rows};
+        .memory_gib = o->memory_gib, .device = o->device, .allow_tf32 = o->allow_tf32, .all_rows = o->all_rows,
+        .class_seeds = o->class_seeds};
     TRY(c->ops->create(&c->eng, net, &cfg));
     TRY(dshap_alloc_floats(&c->x_inst, (size_t)(c->block * F), "instance block"));
     TRY(dshap_alloc_floats(&c->x_ref, (size_t)(c->chunk * F), "background chunk"));

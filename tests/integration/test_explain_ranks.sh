@@ -2,7 +2,9 @@
 # dshap explain gives bitwise identical results for 1, 2, 3, 4, 5 and 8 MPI
 # ranks (oversubscribed on small machines) and for 1 or 2 threads per rank;
 # leaving out the person rows whose inputs are equal (absent second persons)
-# gives the same bytes as computing them (--all-rows).
+# gives the same bytes as computing them (--all-rows); all 60 classes through
+# the classifier's 48 inputs (engine/basis.h) are the same bytes on 1 and 3
+# ranks, and agree with a seed per class (--class-seeds) to 1e-5 of max |phi|.
 set -euo pipefail
 dshap=$1 fixtures=$2
 t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
@@ -54,4 +56,19 @@ check "equal person rows left out, np=2" "$t/skip.h5" "$t/all_rows.h5"
 if ! grep -Eq "phi exactly 0\): [1-9][0-9]* of 200 .*left out of the backward" "$t/skip.err"; then
   echo "FAIL: no report of left-out person rows:"; cat "$t/skip.err"; fail=1
 fi
-[ $fail = 0 ] && echo "explain ranks: 8 passed, 0 failed" || { echo "explain ranks: failures"; exit 1; }
+a2=(explain --model "$t/model.h5" --data "$t/val.h5" --background "$t/bg.h5" --n-background 5 --chunk 3 --block 3
+    --classes all --store joint --no-progress)
+$dshap "${a2[@]}" -o "$t/basis1.h5" 2>/dev/null
+mpirun -np 3 "$dshap" "${a2[@]}" -o "$t/basis3.h5" 2>/dev/null
+check "all classes through the class basis, np=3" "$t/basis3.h5" "$t/basis1.h5"
+$dshap "${a2[@]}" --class-seeds -o "$t/seeds.h5" 2>/dev/null
+values() { h5dump -d /shap/values -y -w 0 "$1" | sed -n '/DATA {/,/}/p' | sed '1d;$d' | tr ', ' '\n\n' | grep -v '^$'; }
+rel=$(paste <(values "$t/basis1.h5") <(values "$t/seeds.h5") |
+  awk '{d = $1 - $2; if (d < 0) d = -d; if (d > m) m = d; a = $2 < 0 ? -$2 : $2; if (a > s) s = a; n++}
+       END {if (n == 0 || s == 0) print "empty"; else printf "%.3g", m / s}')
+# exactly 0 would mean both runs took the same path (the flag did nothing)
+if [ "$rel" = empty ] || awk -v r="$rel" 'BEGIN{exit !(r > 1e-5 || r == 0)}'; then
+  echo "FAIL: class basis vs a seed per class: $rel of max |phi| (want 0 < d <= 1e-5)"; fail=1
+fi
+[ $fail = 0 ] && echo "explain ranks: 10 passed, 0 failed (class basis vs seeds: $rel of max |phi|)" ||
+  { echo "explain ranks: failures"; exit 1; }

@@ -92,6 +92,7 @@ int main(int argc, char **argv) {
             sum_abs = fmax(sum_abs, s);
             et = fmax(et, fabs(tj[ik] - tf[ik]));
         }
+        EXPECT(ep > 0, "rules %s: joint and full stores agree bitwise: the basis was not taken", names[rs]);
         EXPECT(scale > 0 && ep <= 1e-5 * scale && et <= 1e-5 * sum_abs,
                "rules %s: basis vs a seed per class: phi error %.3g of max %.3g, totals error %.3g of max sum |phi| %.3g",
                names[rs], ep, scale, et, sum_abs);
