@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on built-in demo data, on this machine's CPUs with mpirun:
 # a random-weight NTU X-View model (the published architecture), synthetic
-# NTU-layout motion, DeepSHAP attributions of 8 validation samples against a
+# NTU-layout motion (a second person only in the interaction classes, as in
+# NTU RGB+D), DeepSHAP attributions of 8 validation samples against a
 # 20-sample background in chunks of 10, spread over 2 MPI ranks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,8 +13,8 @@ out=${DEMO_DIR:-demo}
 mkdir -p "$out"
 d=build/dshap
 $d model init --arch ntu-xview --seed 1 -o "$out/model.h5"
-$d data synth --layout ntu25 --n 8 --classes 60 --frames 150 --seed 2 -o "$out/val.h5"
-$d data synth --layout ntu25 --n 40 --classes 60 --frames 150 --seed 3 -o "$out/train.h5"
+$d data synth --layout ntu25 --n 8 --classes 60 --frames 150 --seed 2 --second-person interactions -o "$out/val.h5"
+$d data synth --layout ntu25 --n 60 --classes 60 --frames 150 --seed 3 --second-person interactions -o "$out/train.h5"
 $d predict --model "$out/model.h5" --input "$out/val.h5" -o "$out/predictions.h5"
 mpirun -np 2 $d explain --model "$out/model.h5" --data "$out/val.h5" --background "$out/train.h5" \
   --n-background 20 --chunk 10 --classes pred --store joint -o "$out/attributions.h5"
