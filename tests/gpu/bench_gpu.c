@@ -15,7 +15,11 @@
  *    counted as a whole one.
  *  - tflops: useful FLOPs / unit_s, with a backward per triple counted as
  *    one forward (`dshap model info`'s forward FLOPs per sample) and the
- *    forwards of the unit's samples added.
+ *    forwards of the unit's samples added: the rate of the job as asked.
+ *    The engine does less: 60 classes at the joint store go through the
+ *    classifier's 48 inputs (engine/basis.h), and person rows with equal
+ *    inputs are left out (engine/rows.h; the synthetic data here has both
+ *    persons everywhere, so none are).
  *  - peak_gib: device memory the engine allocated (its whole footprint: by
  *    default 85 % of the card goes to the batched backward); used_gib: total
  *    − free device memory after the run (CUDA context and cuBLAS workspaces
