@@ -1,6 +1,7 @@
 #include "bench_util.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -10,6 +11,16 @@
 /* The library's message names the file. */
 static void die(const char *prog) {
     fprintf(stderr, "%s: %s\n", prog, dshap_last_error());
+    exit(1);
+}
+
+void bench_die(const char *prog, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: ", prog);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, ": %s\n", dshap_last_error());
     exit(1);
 }
 

@@ -20,6 +20,9 @@ typedef struct {
 void bench_load(const char *prog, const char *model, const char *data, int n_i, int n_r, bench_inputs *b);
 void bench_inputs_free(bench_inputs *b);
 
+/* "prog: <message>: <the library's last error>" on stderr, exit 1. */
+void bench_die(const char *prog, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+
 /* max |a − b| / max |b| (NaN counts as infinite). */
 double bench_rel_dev(const double *a, const double *b, int64_t n);
 

@@ -86,12 +86,7 @@ void cblas_sgemm(const enum CBLAS_ORDER order, const enum CBLAS_TRANSPOSE ta, co
     free(buf);
 }
 
-#define DIE(...)                                               \
-    do {                                                       \
-        fprintf(stderr, "tf32_probe: " __VA_ARGS__);           \
-        fprintf(stderr, ": %s\n", dshap_last_error());         \
-        exit(1);                                               \
-    } while (0)
+#define DIE(...) bench_die("tf32_probe", __VA_ARGS__)
 
 typedef struct {
     double *joint, *full, *tot;

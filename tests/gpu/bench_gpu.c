@@ -57,12 +57,7 @@ static double median(double *v, int n) {
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-#define DIE(...)                                                   \
-    do {                                                           \
-        fprintf(stderr, "bench_gpu: " __VA_ARGS__);                \
-        fprintf(stderr, ": %s\n", dshap_last_error());             \
-        exit(1);                                                   \
-    } while (0)
+#define DIE(...) bench_die("bench_gpu", __VA_ARGS__)
 
 typedef struct {
     double *joint, *full, *tot_joint;

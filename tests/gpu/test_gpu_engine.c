@@ -69,7 +69,8 @@ static const arch_case cases[] = {
     {TCN_BASIC, ATT_STJA, ACT_HARDSWISH, "ntu25"},   {TCN_SHUFFLE, ATT_JA, ACT_RELU, "cp29"},
 };
 
-static void small_arch(dshap_arch *a, const arch_case *c, int stride, int K) {
+/* A small random-weight model of the case with K classes. */
+static void small_net(const arch_case *c, int stride, int K, uint64_t seed, dshap_model *m, dshap_net *net) {
     char json[1024];
     int M = strcmp(c->layout, "ntu25") ? 1 : 2;
     snprintf(json, sizeof json,
@@ -80,10 +81,12 @@ static void small_arch(dshap_arch *a, const arch_case *c, int stride, int K) {
              " \"layout\": \"%s\", \"in_channels\": %d, \"num_frames\": 10, \"num_persons\": %d}",
              act_name(c->act), att_name(c->att), tcn_name(c->tcn), stride, K, c->layout,
              strcmp(c->layout, "ntu25") ? 2 : 3, M);
-    if (arch_from_json(a, json, "test")) {
+    memset(m, 0, sizeof *m);
+    if (arch_from_json(&m->arch, json, "test")) {
         fprintf(stderr, "%s\n", dshap_last_error());
         exit(1);
     }
+    EXPECT_OK(net_init_random(net, m, seed));
 }
 
 typedef struct {
@@ -145,12 +148,9 @@ static float *perturbed(const float *x, int64_t n, double eps, uint64_t seed) {
 }
 
 static void check_case(const arch_case *c, int idx) {
-    dshap_arch arch;
-    small_arch(&arch, c, 1 + idx % 2, 5);
-    dshap_model m = {0};
-    m.arch = arch;
+    dshap_model m;
     dshap_net net;
-    EXPECT_OK(net_init_random(&net, &m, 500 + idx));
+    small_net(c, 1 + idx % 2, 5, 500 + idx, &m, &net);
     const dshap_arch *a = &net.arch;
     int n_i = N_INST, n_r = N_REF, n_k = 2, K = a->num_class;
     int64_t F = (int64_t)ARCH_BRANCHES * 2 * a->in_channels * a->num_frames * a->layout->V * a->num_persons;
@@ -258,12 +258,10 @@ done:
  * stream and at the last activation of the main stream, GPU against CPU
  * (tolerances in the header). */
 static void check_gradient(const arch_case *c, int idx) {
-    dshap_arch arch;
-    small_arch(&arch, c, 1, 5);
-    dshap_model m = {0};
-    m.arch = arch;
+    dshap_model m;
     dshap_net net;
-    EXPECT_OK(net_init_random(&net, &m, 700 + idx));
+    small_net(c, 1, 5, 700 + idx, &m, &net);
+    const dshap_arch arch = net.arch;
     int at[2] = {-1, -1}, n = 2, n_k = 2, classes[4] = {0, 4, 3, 1};
     for (int i = 0; i < net.n_nodes; i++) {
         const node *nd = &net.nodes[i];
@@ -312,14 +310,11 @@ done:
     model_free(&m);
 }
 
-/* A chunk far beyond the device: a clear failure before any allocation. */
+/* All 60 classes of a 60-class model through the class basis, GPU vs CPU. */
 static void check_basis(void) {
-    dshap_arch arch;
-    small_arch(&arch, &cases[0], 1, 60);
-    dshap_model m = {0};
-    m.arch = arch;
+    dshap_model m;
     dshap_net net;
-    EXPECT_OK(net_init_random(&net, &m, 77));
+    small_net(&cases[0], 1, 60, 77, &m, &net);
     const dshap_arch *a = &net.arch;
     int n_i = 1, n_r = 2, K = a->num_class;
     int64_t F = (int64_t)ARCH_BRANCHES * 2 * a->in_channels * a->num_frames * a->layout->V * a->num_persons;
@@ -354,13 +349,11 @@ static void check_basis(void) {
     model_free(&m);
 }
 
+/* A chunk far beyond the device: a clear failure before any allocation. */
 static void check_too_big(void) {
-    dshap_arch arch;
-    small_arch(&arch, &cases[0], 1, 5);
-    dshap_model m = {0};
-    m.arch = arch;
+    dshap_model m;
     dshap_net net;
-    EXPECT_OK(net_init_random(&net, &m, 77));
+    small_net(&cases[0], 1, 5, 77, &m, &net);
     engine_cfg cfg = {.max_inst = 4, .max_ref = 1 << 22, .max_classes = 5,
         .memory_gib = 0, .device = 0, .allow_tf32 = 0};
     engine *e = NULL;
