@@ -89,6 +89,26 @@ static dshap_status write_strings_list(const h5file *f, const char *name, int n,
     return h5io_write_strings(f, name, n, (char *const *)s);
 }
 
+/* The HDF5 output under its temporary name: moved to o->output when all
+ * before succeeded (st), else removed; then the CSV opened when one is asked
+ * for (*csv NULL otherwise). */
+static dshap_status finish_outputs(h5file *f, const char *tmp, const rc_opts *o, dshap_status st, FILE **csv) {
+    h5io_close(f);
+    *csv = NULL;
+    if (st) {
+        remove(tmp);
+        return st;
+    }
+    TRY(h5io_commit(tmp, o->output));
+    if (o->csv && !(*csv = fopen(o->csv, "w"))) FAIL(DSHAP_EIO, "%s: cannot create", o->csv);
+    return DSHAP_OK;
+}
+
+static dshap_status close_csv(FILE *c, const char *path) {
+    if (fclose(c)) FAIL(DSHAP_EIO, "%s: write failed", path);
+    return DSHAP_OK;
+}
+
 dshap_status rank_run(const rc_opts *o) {
     score_set s[RC_MAX_SOURCES];
     memset(s, 0, sizeof s);
@@ -161,15 +181,9 @@ dshap_status rank_run(const rc_opts *o) {
         if (!st) st = h5io_write_attr_str(&f, p, "spec", o->src[i]);
     }
     (void)dS;
-    h5io_close(&f);
-    if (st) {
-        remove(tmp);
-        goto done;
-    }
-    CHECK(h5io_commit(tmp, o->output));
-    if (o->csv) {
-        FILE *c = fopen(o->csv, "w");
-        if (!c) CHECK_FAIL(DSHAP_EIO, "%s: cannot create", o->csv);
+    FILE *c;
+    CHECK(finish_outputs(&f, tmp, o, st, &c));
+    if (c) {
         fprintf(c, "position,joint,joint_name");
         for (int i = 0; i < S; i++) {
             const char *w[3] = {"median", "q1", "q3"};
@@ -190,7 +204,7 @@ dshap_status rank_run(const rc_opts *o) {
             }
             fprintf(c, "\n");
         }
-        if (fclose(c)) CHECK_FAIL(DSHAP_EIO, "%s: write failed", o->csv);
+        CHECK(close_csv(c, o->csv));
     }
     if (!o->quiet) {
         printf("rank: %d source(s), %d joints, sorted by %s -> %s\n", S, V, s[sort].name, o->output);
@@ -265,15 +279,9 @@ dshap_status correlate_run(const rc_opts *o) {
     if (!st) st = h5io_write_f64(&f, "/rho", 2, d2, rho);
     if (!st) st = h5io_write_f64(&f, "/rho_sample", 2, d2, rho_s);
     if (!st) st = h5io_write_f64(&f, "/profile", 2, dp, prof);
-    h5io_close(&f);
-    if (st) {
-        remove(tmp);
-        goto done;
-    }
-    CHECK(h5io_commit(tmp, o->output));
-    if (o->csv) {
-        FILE *c = fopen(o->csv, "w");
-        if (!c) CHECK_FAIL(DSHAP_EIO, "%s: cannot create", o->csv);
+    FILE *c;
+    CHECK(finish_outputs(&f, tmp, o, st, &c));
+    if (c) {
         fprintf(c, "source");
         for (int i = 0; i < S; i++) {
             fputc(',', c);
@@ -285,7 +293,7 @@ dshap_status correlate_run(const rc_opts *o) {
             for (int b = 0; b < S; b++) fprintf(c, ",%.4f", rho[a * S + b]);
             fprintf(c, "\n");
         }
-        if (fclose(c)) CHECK_FAIL(DSHAP_EIO, "%s: write failed", o->csv);
+        CHECK(close_csv(c, o->csv));
     }
     if (!o->quiet) {
         printf("correlate: Spearman rho of mean [0, 1]-scaled joint profiles (%lld samples, %d joints) -> %s\n",
