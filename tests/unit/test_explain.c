@@ -42,19 +42,9 @@ static void setup(void) {
 }
 
 static explain_opts base(const char *out) {
-    explain_opts o;
-    memset(&o, 0, sizeof o);
-    o.model = model_path;
-    o.data = data_path;
-    o.background = bg_path;
-    o.output = out;
-    o.n_background = 12;
-    o.background_seed = 5;
-    o.chunk = 5;
-    o.classes = CLASSES_ALL;
-    o.rules = RULES_EXACT;
-    o.store = STORE_JOINT;
-    return o;
+    return (explain_opts){.model = model_path, .data = data_path, .background = bg_path, .output = out,
+                          .n_background = 12, .background_seed = 5, .chunk = 5, .classes = CLASSES_ALL,
+                          .rules = RULES_EXACT, .store = STORE_JOINT};
 }
 
 static float *run(explain_opts o, const char *name, int64_t *count) {

@@ -56,19 +56,9 @@ static int role_write(const char *dir, const char *name) {
     snprintf(data, sizeof data, "%s/data.h5", dir);
     snprintf(bg, sizeof bg, "%s/bg.h5", dir);
     snprintf(out, sizeof out, "%s/%s", dir, name);
-    explain_opts o;
-    memset(&o, 0, sizeof o);
-    o.model = model;
-    o.data = data;
-    o.background = bg;
-    o.output = out;
-    o.n_background = 11;
-    o.background_seed = 3;
-    o.chunk = 3;
-    o.block = 2;
-    o.classes = CLASSES_ALL;
-    o.rules = RULES_EXACT;
-    o.store = STORE_CHANNEL_JOINT; /* (N, K, C, V): several axes per row */
+    explain_opts o = {.model = model, .data = data, .background = bg, .output = out, .n_background = 11,
+                      .background_seed = 3, .chunk = 3, .block = 2, .classes = CLASSES_ALL, .rules = RULES_EXACT,
+                      .store = STORE_CHANNEL_JOINT}; /* (N, K, C, V): several axes per row */
     dshap_status st = explain_run(&d, &o);
     if (st && d.rank == 0) fprintf(stderr, "write %s on %d ranks: %s\n", name, d.size, dshap_last_error());
     dist_finalize(&d);
