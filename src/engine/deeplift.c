@@ -206,7 +206,7 @@ dshap_status deeplift_run_cpu(const dl_job *job, double *phi) {
         CHECK(dshap_alloc_floats(&arena, (size_t)(bw->plan.per_pair * Pmax), "multipliers"));
         s.arena = arena;
     }
-    if (job->capture >= 0 && job->same) FAIL(DSHAP_EINVAL, "internal: a captured multiplier needs every row");
+    if (job->capture >= 0 && job->same) CHECK_FAIL(DSHAP_EINVAL, "internal: a captured multiplier needs every row");
     CHECK(dshap_calloc((void **)&row_maps, (size_t)batch_rows_ints(Pmax, M), sizeof(int), "row maps"));
     batch_rows_carve(&s.rows, row_maps, Pmax, M);
     for (int p0 = 0; p0 < total; p0 += Pmax) {
