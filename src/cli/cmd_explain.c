@@ -37,7 +37,7 @@ static const char *help =
     "  --transport T        how partials travel between ranks: auto (NCCL between GPUs\n"
     "                       when built with NCCL, else MPI), mpi, nccl\n"
     "  --all-rows           also run the person rows whose instance and reference inputs are\n"
-    "                       equal (an absent second person in both): their φ is exactly 0 and\n"
+    "                       equal (an absent second person in both): their phi is exactly 0 and\n"
     "                       they are left out by default; the output is the same bytes\n"
     "  --class-seeds        a backward seed per explained class; by default, with more\n"
     "                       classes than the classifier has inputs (NTU X-View: 60 > 48)\n"
