@@ -64,6 +64,7 @@ static int import_ntu(int argc, char **argv) {
     long long v;
     int c;
     optind = 1;
+    opterr = 0; /* one error line: ours */
     while ((c = getopt_long(argc, argv, "b:s:o:k:f:rqh", opts, NULL)) != -1) {
         switch (c) {
         case 'b': o.benchmark = optarg; break;
@@ -77,7 +78,7 @@ static int import_ntu(int argc, char **argv) {
         case 'r': o.raw = 1; break;
         case 'q': o.log = NULL; break;
         case 'h': fputs(help_ntu, stdout); return 0;
-        default: return cli_usage_error(cmd, "unknown option");
+        default: return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
     if (optind != argc - 1) return cli_usage_error(cmd, "expected one folder of .skeleton files");

@@ -25,6 +25,7 @@ int cmd_data_import_npy(int argc, char **argv) {
     npy_import_opts a = {0};
     int c;
     optind = 1;
+    opterr = 0; /* one error line: ours */
     while ((c = getopt_long(argc, argv, "l:o:g:b:s:h", opts, NULL)) != -1) {
         switch (c) {
         case 'l': layout = optarg; break;
@@ -33,7 +34,7 @@ int cmd_data_import_npy(int argc, char **argv) {
         case 'b': a.benchmark = optarg; break;
         case 's': a.split = optarg; break;
         case 'h': fputs(help, stdout); return 0;
-        default: return cli_usage_error(cmd, "unknown option");
+        default: return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
     if (argc - optind != 2) return cli_usage_error(cmd, "expected two files, X.npy and Y.npy");

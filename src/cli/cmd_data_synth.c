@@ -110,6 +110,7 @@ int cmd_data_synth(int argc, char **argv) {
     int interactions = 0;
     int c;
     optind = 1;
+    opterr = 0; /* one error line: ours */
     while ((c = getopt_long(argc, argv, "l:n:k:t:m:s:o:f:d:g:S:h", opts, NULL)) != -1) {
         switch (c) {
         case 'l': layout = optarg; break;
@@ -128,7 +129,7 @@ int cmd_data_synth(int argc, char **argv) {
             else return cli_usage_error(cmd, "--second-person expects all or interactions (got '%s')", optarg);
             break;
         case 'h': fputs(help, stdout); return 0;
-        default: return cli_usage_error(cmd, "unknown option");
+        default: return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);

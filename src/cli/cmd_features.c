@@ -22,13 +22,14 @@ int cmd_features(int argc, char **argv) {
     long long T = -1;
     int c;
     optind = 1;
+    opterr = 0; /* one error line: ours */
     while ((c = getopt_long(argc, argv, "d:t:o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'd': data = optarg; break;
         case 't': if (cli_int(cmd, "--frames", optarg, 1, 100000, &T)) return EXIT_USAGE; break;
         case 'o': out = optarg; break;
         case 'h': fputs(help, stdout); return 0;
-        default: return cli_usage_error(cmd, "unknown option");
+        default: return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);

@@ -61,6 +61,8 @@ expect 0 "synth --second-person interactions" -- "$dshap" data synth --layout nt
 [ "$(person2_values inter.h5 48)" = 0 ] && ok "label 48: no second person (zero joints)" || bad "label 48 has a second person"
 [ "$(person2_values inter.h5 49 | wc -l)" -gt 100 ] && ok "label 49: a moving second person" || bad "label 49 lacks a second person"
 expect 2 "synth --second-person bad" -- "$dshap" data synth --layout ntu25 --n 2 --second-person some -o x.h5; one_line
+expect 2 "synth --second-person without a value" -- "$dshap" data synth --layout ntu25 --n 2 --second-person; one_line
+expect 2 "features --bogus" -- "$dshap" features --bogus; one_line
 
 # --- synthetic .skeleton files through the importer
 expect 0 "synth --format skeleton" -- "$dshap" data synth --layout ntu25 --n 12 --classes 4 --frames 64 --seed 5 --format skeleton --out-dir skel
