@@ -115,6 +115,7 @@ static void batch_at(const cuda_dl_job *job, int p0, int Pmax, int total, batch_
 dshap_status deeplift_run_cuda(const cuda_dl_job *job, double *phi, cuda_stream s) {
     int M = job->cn->net->arch.num_persons;
     int total = job->n_i * job->n_r * job->n_k;
+    if (total <= 0) return DSHAP_OK; /* nothing to run (as the CPU driver's empty loop) */
     int Pmax = job->max_pairs > 0 ? job->max_pairs : 1;
     if (Pmax > total) Pmax = total;
     if (job->captured && job->same) FAIL(DSHAP_EINVAL, "internal: a captured multiplier needs every row");
