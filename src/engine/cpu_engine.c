@@ -100,13 +100,10 @@ static dshap_status cpu_attribute(engine *e, rule_set rules, int n_k, const int 
     int n_run = basis ? cb.C : n_k;
     int64_t F = sample_floats(e->net), G = gran_size(g), nk = (int64_t)e->n_inst * n_run;
     double *red = NULL, *tot = NULL;
+    dshap_status st = DSHAP_OK;
     if (basis) {
-        TRY(dshap_alloc((void **)&red, sizeof(double) * (size_t)(nk * G), "class-basis partials"));
-        dshap_status st = dshap_alloc((void **)&tot, sizeof(double) * (size_t)nk, "class-basis totals");
-        if (st) {
-            dshap_free(red);
-            return st;
-        }
+        CHECK(dshap_alloc((void **)&red, sizeof(double) * (size_t)(nk * G), "class-basis partials"));
+        CHECK(dshap_alloc((void **)&tot, sizeof(double) * (size_t)nk, "class-basis totals"));
     }
     memset(e->phi_full, 0, sizeof(double) * (size_t)(nk * F));
     if (!e->cfg.all_rows)
@@ -115,18 +112,19 @@ static dshap_status cpu_attribute(engine *e, rule_set rules, int n_k, const int 
                   .ref = &e->ref, .x_ref = e->x_ref, .n_r = e->n_ref, .n_k = n_run, .classes = basis ? NULL : classes,
                   .seed_at = basis ? cb.node : 0, .max_pairs = e->max_pairs,
                   .same = e->cfg.all_rows ? NULL : e->same, .capture = -1, .bw = &e->bw, .arena = e->arena};
-    dshap_status st = deeplift_run_cpu(&job, e->phi_full);
-    for (int64_t ik = 0; ik < nk && !st; ik++) {
+    CHECK(deeplift_run_cpu(&job, e->phi_full));
+    for (int64_t ik = 0; ik < nk; ik++) {
         const double *p = e->phi_full + ik * F;
         double s = 0;
         for (int64_t f = 0; f < F; f++) s += p[f];
         (basis ? tot : totals)[ik] = s;
         gran_reduce(g, p, (basis ? red : phi) + ik * G);
     }
-    if (basis && !st) {
+    if (basis) {
         class_basis_combine(&cb, classes, e->n_inst, n_k, G, red, phi);
         class_basis_combine(&cb, classes, e->n_inst, n_k, 1, tot, totals);
     }
+done:
     dshap_free(red);
     dshap_free(tot);
     return st;
