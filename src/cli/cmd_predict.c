@@ -33,12 +33,11 @@ static dshap_status write_predictions(const char *out, const float *logits, cons
     if (s->labels) CHECK(h5io_write_i32(&f, "/labels", 1, &dn, s->labels));
     if (s->names) CHECK(h5io_write_strings(&f, "/names", s->N, s->names));
 done:
-    h5io_close(&f);
     if (st) {
-        remove(tmp);
+        h5io_discard(&f, tmp);
         return st;
     }
-    return h5io_commit(tmp, out);
+    return h5io_finish(&f, tmp, out);
 }
 
 static dshap_status predict(const char *model_path, const char *input, const char *out) {

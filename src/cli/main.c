@@ -2,9 +2,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <hdf5.h>
+
 #include "cli/cli.h"
 #include "cpu/blas_tune.h"
 #include "cpu/ops_cpu.h"
+#include "io/outpath.h"
 
 typedef struct {
     const char *name;
@@ -33,6 +36,12 @@ static void usage(FILE *out) {
 
 int main(int argc, char **argv) {
     blas_tune_reexec(argv);
+    /* HDF5 1.10 cannot close a file whose flush failed (a full disk: its
+     * cache is left inconsistent), and its exit handler would then crash
+     * closing it again. Every file dshap opens is closed explicitly, so the
+     * handler has nothing else to do: leave it out. */
+    H5dont_atexit();
+    outpath_signals_install();
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : 0;

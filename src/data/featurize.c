@@ -76,7 +76,7 @@ dshap_status featurize_file(const char *data_path, int T, const char *out_path, 
         CHECK(features_compute(feat, raw, n, L, info.C, info.T, T, info.M));
         CHECK(h5rows_append(&x, n, feat));
     }
-    h5rows_close(&x);
+    CHECK(h5rows_finish(&x));
     CHECK(copy_meta(&in, &out, info.N));
     CHECK(h5io_write_attr_str(&out, "/", "format", INPUTS_FORMAT));
     CHECK(h5io_write_attr_int(&out, "/", "format_version", INPUTS_FORMAT_VERSION));
@@ -85,14 +85,13 @@ dshap_status featurize_file(const char *data_path, int T, const char *out_path, 
     CHECK(h5io_write_attr_int(&out, "/", "frames", T));
     CHECK(h5io_write_attr_int(&out, "/", "filter_padlen", features_padlen(T)));
     CHECK(h5io_write_attr_str(&out, "/", "source", data_path));
-    h5io_close(&out);
-    CHECK(h5io_commit(tmp, out_path));
-    created = 0;
+    created = 0; /* h5io_finish removes the temporary when it fails */
+    CHECK(h5io_finish(&out, tmp, out_path));
 done:
+    if (created) h5io_release_space(&out);
     h5rows_close(&x);
-    h5io_close(&out);
+    if (created) h5io_discard(&out, tmp);
     h5io_close(&in);
-    if (created) remove(tmp);
     dshap_free(raw);
     dshap_free(feat);
     return st;

@@ -149,12 +149,11 @@ dshap_status model_save(const dshap_model *m, const char *path) {
     if (L->joint_names) CHECK(h5io_write_strings(&f, "/graph/joint_names", L->V, (char *const *)L->joint_names));
 done:
     free(json);
-    h5io_close(&f);
     if (st) {
-        remove(tmp);
+        h5io_discard(&f, tmp);
         return st;
     }
-    return h5io_commit(tmp, path);
+    return h5io_finish(&f, tmp, path);
 }
 
 void model_count_params(const dshap_model *m, int64_t *with_edge, int64_t *without_edge) {

@@ -1,7 +1,10 @@
 #include "io/data_write.h"
 
 #include <stdio.h>
+#include <errno.h>
 #include <string.h>
+
+#include "io/outpath.h"
 
 /* Rows of /x are one chunk each (C·T·V·M floats, 180 KiB for NTU): a reader
  * fetching one sample touches one chunk. Scalars go 4096 to a chunk. */
@@ -62,11 +65,13 @@ dshap_status h5io_write_attr_strings(const h5file *f, const char *name, const ch
     hsize_t d = (hsize_t)n;
     hid_t sp = H5Screate_simple(1, &d, NULL); /* n = 0: an empty list, not a null attribute */
     if (H5Aexists(f->id, name) > 0) H5Adelete(f->id, name);
+    errno = 0;
     hid_t a = H5Acreate2(f->id, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
     dshap_status st = DSHAP_OK;
-    if (a < 0 || (n > 0 && H5Awrite(a, t, v) < 0))
-        st = dshap_fail(DSHAP_EIO, __FILE__, __LINE__, "%s: cannot write attribute '%s'", f->path, name);
-    if (a >= 0) H5Aclose(a);
+    herr_t w = a >= 0 && n > 0 ? H5Awrite(a, t, v) : 0;
+    int err = errno;
+    herr_t c = a >= 0 ? H5Aclose(a) : -1;
+    if (a < 0 || w < 0 || c < 0) st = h5io_write_failed(f, "writing attribute", name, err ? err : errno);
     H5Sclose(sp);
     H5Tclose(t);
     return st;
@@ -81,8 +86,11 @@ dshap_status data_writer_commit(data_writer *w, const data_attrs *a) {
     CHECK(h5io_write_attr_str(&w->f, "/", "split", a->split ? a->split : "all"));
     CHECK(h5io_write_attr_str(&w->f, "/", "source", a->source ? a->source : ""));
     CHECK(h5io_write_attr_strings(&w->f, "transforms", a->transforms, a->n_transforms));
-    close_all(w);
-    CHECK(h5io_commit(w->tmp, w->path));
+    h5rows *rows[] = {&w->x, &w->y, &w->length, &w->name, &w->group};
+    for (int i = 0; i < 5; i++) CHECK(h5rows_finish(rows[i]));
+    st = h5io_finish(&w->f, w->tmp, w->path);
+    w->tmp[0] = '\0'; /* committed, or removed by h5io_finish */
+    if (st) goto done;
     return DSHAP_OK;
 done:
     data_writer_abort(w);
@@ -90,6 +98,7 @@ done:
 }
 
 void data_writer_abort(data_writer *w) {
+    if (w->tmp[0]) h5io_release_space(&w->f);
     close_all(w);
-    if (w->tmp[0]) remove(w->tmp);
+    if (w->tmp[0]) outpath_temp_remove(w->tmp);
 }

@@ -8,6 +8,7 @@
 
 #include "core/fmt.h"
 #include "core/mem.h"
+#include "io/outpath.h"
 
 void h5io_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 
@@ -61,12 +62,83 @@ done:
 dshap_status h5io_create(h5file *f, const char *path, hid_t fapl) {
     h5io_quiet();
     f->path = path;
+    errno = 0;
     f->id = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    if (f->id < 0) FAIL(DSHAP_EIO, "%s: cannot create file", path);
+    if (f->id < 0) {
+        char shown[4096];
+        int err = errno;
+        remove(path); /* H5Fcreate may leave a partial superblock behind */
+        FAIL(DSHAP_EIO, "%s: cannot create the file (%s)", h5io_shown(path, shown, sizeof shown),
+             outpath_write_reason(path, err));
+    }
+    outpath_temp_register(path);
     return DSHAP_OK;
 }
 
+const char *h5io_shown(const char *path, char *buf, size_t cap) {
+    size_t n = strlen(path);
+    if (n > 5 && !strcmp(path + n - 5, ".part")) n -= 5;
+    if (n >= cap) n = cap - 1;
+    memcpy(buf, path, n);
+    buf[n] = '\0';
+    return buf;
+}
+
+dshap_status h5io_write_failed(const h5file *f, const char *what, const char *name, int err) {
+    char shown[4096];
+    if (!name) /* the file as a whole */
+        return dshap_fail(DSHAP_EIO, __FILE__, __LINE__, "%s: %s failed: %s; nothing written",
+                          h5io_shown(f->path, shown, sizeof shown), what, outpath_write_reason(f->path, err));
+    return dshap_fail(DSHAP_EIO, __FILE__, __LINE__, "%s: %s '%s' failed: %s; nothing written",
+                      h5io_shown(f->path, shown, sizeof shown), what, name, outpath_write_reason(f->path, err));
+}
+
+dshap_status h5io_close_write(h5file *f) {
+    if (f->id < 0) return DSHAP_OK;
+    /* Flush first: a close that fails leaves HDF5 1.10 with a half-closed
+     * file that crashes the next close (or the library's exit handler), so
+     * a failing flush sends the file to h5io_discard instead. */
+    errno = 0;
+    if (H5Fflush(f->id, H5F_SCOPE_GLOBAL) < 0) return h5io_write_failed(f, "finishing the file", NULL, errno);
+    errno = 0;
+    herr_t c = H5Fclose(f->id);
+    int err = errno;
+    f->id = H5I_INVALID_HID; /* never closed twice, see above */
+    if (c < 0) return h5io_write_failed(f, "finishing the file", NULL, err);
+    return DSHAP_OK;
+}
+
+void h5io_release_space(h5file *f) {
+    if (f->id < 0) return;
+    /* a failure here only means the close may fail too; it is not retried */
+    hid_t fapl = H5Fget_access_plist(f->id);
+    int *fd = NULL;
+    if (fapl >= 0 && H5Pget_driver(fapl) == H5FD_SEC2 && H5Fget_vfd_handle(f->id, fapl, (void **)&fd) >= 0 && fd &&
+        ftruncate(*fd, 0) != 0) { /* see above */ }
+    if (fapl >= 0) H5Pclose(fapl);
+}
+
+void h5io_discard(h5file *f, const char *tmp) {
+    /* On a full disk the close's own flush would fail again (and leave the
+     * file half-closed): give the temporary's space back first. */
+    h5io_release_space(f);
+    h5io_close(f);
+    outpath_temp_remove(tmp);
+}
+
+dshap_status h5io_finish(h5file *f, const char *tmp, const char *final_path) {
+    dshap_status st = h5io_close_write(f);
+    if (st) {
+        h5io_discard(f, tmp);
+        return st;
+    }
+    return h5io_commit(tmp, final_path);
+}
+
 void h5io_close(h5file *f) {
+    /* A close that fails (a full disk) leaves the file open inside HDF5; the
+     * library's exit handler would then flush it again and crash, so the
+     * handle is closed with the "strong" degree's retry below. */
     if (f->id >= 0) H5Fclose(f->id);
     f->id = H5I_INVALID_HID;
 }
@@ -346,9 +418,9 @@ dshap_status h5io_ensure_groups(const h5file *f, const char *name) {
         if (*p != '/') continue;
         *p = '\0';
         if (H5Lexists(f->id, buf, H5P_DEFAULT) <= 0) {
+            errno = 0;
             hid_t g = H5Gcreate2(f->id, buf, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-            if (g < 0) FAIL(DSHAP_EIO, "%s: cannot create group '%s'", f->path, buf);
-            H5Gclose(g);
+            if (g < 0 || H5Gclose(g) < 0) return h5io_write_failed(f, "creating group", buf, errno);
         }
         *p = '/';
     }
@@ -361,12 +433,14 @@ static dshap_status write_typed(const h5file *f, const char *name, int rank, con
     hsize_t d[H5IO_MAX_RANK];
     for (int i = 0; i < rank; i++) d[i] = (hsize_t)dims[i];
     hid_t sp = rank ? H5Screate_simple(rank, d, NULL) : H5Screate(H5S_SCALAR);
+    errno = 0;
     hid_t ds = H5Dcreate2(f->id, name, filetype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     dshap_status st = DSHAP_OK;
-    if (ds < 0) st = dshap_fail(DSHAP_EIO, __FILE__, __LINE__, "%s: cannot create dataset '%s'", f->path, name);
-    else if (H5Dwrite(ds, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
-        st = dshap_fail(DSHAP_EIO, __FILE__, __LINE__, "%s: writing dataset '%s' failed", f->path, name);
-    if (ds >= 0) H5Dclose(ds);
+    /* the data may sit in HDF5's buffers until the close: check it too */
+    herr_t w = ds >= 0 ? H5Dwrite(ds, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) : -1;
+    int err = errno;
+    herr_t c = ds >= 0 ? H5Dclose(ds) : -1;
+    if (ds < 0 || w < 0 || c < 0) st = h5io_write_failed(f, "writing dataset", name, err ? err : errno);
     H5Sclose(sp);
     return st;
 }
@@ -391,12 +465,13 @@ dshap_status h5io_write_strings(const h5file *f, const char *name, int64_t n, ch
     H5Tset_cset(t, H5T_CSET_UTF8);
     hsize_t d = (hsize_t)n;
     hid_t sp = H5Screate_simple(1, &d, NULL);
+    errno = 0;
     hid_t ds = H5Dcreate2(f->id, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     dshap_status st = DSHAP_OK;
-    if (ds < 0) st = dshap_fail(DSHAP_EIO, __FILE__, __LINE__, "%s: cannot create dataset '%s'", f->path, name);
-    else if (n > 0 && H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, s) < 0)
-        st = dshap_fail(DSHAP_EIO, __FILE__, __LINE__, "%s: writing strings '%s' failed", f->path, name);
-    if (ds >= 0) H5Dclose(ds);
+    herr_t w = ds >= 0 && n > 0 ? H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, s) : 0;
+    int err = errno;
+    herr_t c = ds >= 0 ? H5Dclose(ds) : -1;
+    if (ds < 0 || w < 0 || c < 0) st = h5io_write_failed(f, "writing strings", name, err ? err : errno);
     H5Sclose(sp);
     H5Tclose(t);
     return st;
@@ -406,11 +481,13 @@ static dshap_status write_attr(const h5file *f, const char *obj, const char *nam
                                const void *v) {
     hid_t sp = H5Screate(H5S_SCALAR);
     if (H5Aexists_by_name(f->id, obj, name, H5P_DEFAULT) > 0) H5Adelete_by_name(f->id, obj, name, H5P_DEFAULT);
+    errno = 0;
     hid_t a = H5Acreate_by_name(f->id, obj, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     dshap_status st = DSHAP_OK;
-    if (a < 0 || H5Awrite(a, mtype, v) < 0)
-        st = dshap_fail(DSHAP_EIO, __FILE__, __LINE__, "%s: cannot write attribute '%s' on '%s'", f->path, name, obj);
-    if (a >= 0) H5Aclose(a);
+    herr_t w = a >= 0 ? H5Awrite(a, mtype, v) : -1;
+    int err = errno;
+    herr_t c = a >= 0 ? H5Aclose(a) : -1;
+    if (a < 0 || w < 0 || c < 0) st = h5io_write_failed(f, "writing attribute", name, err ? err : errno);
     H5Sclose(sp);
     return st;
 }
@@ -435,7 +512,11 @@ void h5io_temp_name(const char *final_path, char *out, size_t cap) {
 }
 
 dshap_status h5io_commit(const char *tmp_path, const char *final_path) {
-    if (rename(tmp_path, final_path) != 0)
-        FAIL(DSHAP_EIO, "%s: cannot rename the finished file into place (%s)", final_path, strerror(errno));
+    if (rename(tmp_path, final_path) != 0) {
+        int err = errno;
+        outpath_temp_remove(tmp_path);
+        FAIL(DSHAP_EIO, "%s: cannot rename the finished file into place (%s)", final_path, strerror(err));
+    }
+    outpath_temp_forget(tmp_path);
     return DSHAP_OK;
 }

@@ -23,9 +23,28 @@ void h5io_quiet(void);
 dshap_status h5io_open_read(h5file *f, const char *path, const char *format, int max_version);
 /* Open for reading without format checks (e.g. to inspect a file's kind). */
 dshap_status h5io_open_any(h5file *f, const char *path);
-/* Create `path` for writing; with fapl != H5P_DEFAULT (MPI-IO) all ranks call it. */
+/* Create `path` (a temporary name) for writing, registered for removal on a
+ * signal; with fapl != H5P_DEFAULT (MPI-IO) all ranks call it. */
 dshap_status h5io_create(h5file *f, const char *path, hid_t fapl);
+/* Close without checking (reading, or a path already failing). */
 void h5io_close(h5file *f);
+/* Close a file being written: flush and close checked; a full disk is said
+ * as such. */
+dshap_status h5io_close_write(h5file *f);
+/* The usual end of a written file: h5io_close_write, then h5io_commit; on a
+ * failure the temporary is removed and the final name never created. */
+dshap_status h5io_finish(h5file *f, const char *tmp, const char *final_path);
+/* Close and remove the temporary (its space released first, so that the
+ * close can flush on a full disk). */
+void h5io_discard(h5file *f, const char *tmp);
+/* Truncate a temporary being abandoned to 0 bytes while it is still open,
+ * before its datasets are closed (their closes flush too). */
+void h5io_release_space(h5file *f);
+/* A failed write of `name` in f, as one line naming the final file (the
+ * temporary's ".part" dropped) and the reason ("the disk is full"). */
+dshap_status h5io_write_failed(const h5file *f, const char *what, const char *name, int err);
+/* `path` without a trailing ".part", for messages. */
+const char *h5io_shown(const char *path, char *buf, size_t cap);
 
 int h5io_exists(const h5file *f, const char *name);
 dshap_status h5io_format_of(const char *path, char *out, size_t cap);
@@ -67,6 +86,7 @@ dshap_status h5io_ensure_groups(const h5file *f, const char *name);
 /* Output files appear under their final name only when complete: write to
  * a temporary sibling, then rename. */
 void h5io_temp_name(const char *final_path, char *out, size_t cap);
+/* Rename; on failure the temporary is removed. */
 dshap_status h5io_commit(const char *tmp_path, const char *final_path);
 
 

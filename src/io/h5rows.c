@@ -1,5 +1,6 @@
 #include "io/h5rows.h"
 
+#include <errno.h>
 #include <string.h>
 
 static hid_t file_type(h5rows_kind k) {
@@ -30,11 +31,13 @@ dshap_status h5rows_create(h5rows *r, const h5file *f, const char *name, h5rows_
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     H5Pset_chunk(dcpl, r->rank, chunk);
     hid_t t = file_type(kind);
+    errno = 0;
     r->ds = H5Dcreate2(f->id, name, t, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    int err = errno;
     H5Tclose(t);
     H5Pclose(dcpl);
     H5Sclose(sp);
-    if (r->ds < 0) FAIL(DSHAP_EIO, "%s: cannot create dataset '%s'", f->path, name);
+    if (r->ds < 0) return h5io_write_failed(f, "creating dataset", name, err);
     return DSHAP_OK;
 }
 
@@ -45,17 +48,30 @@ dshap_status h5rows_append(h5rows *r, int64_t n, const void *data) {
     start[0] = r->dims[0];
     count[0] = (hsize_t)n;
     r->dims[0] += (hsize_t)n;
-    if (H5Dset_extent(r->ds, r->dims) < 0) FAIL(DSHAP_EIO, "%s: cannot extend '%s'", r->file, r->name);
+    h5file f = {.id = H5I_INVALID_HID, .path = r->file};
+    errno = 0;
+    if (H5Dset_extent(r->ds, r->dims) < 0) return h5io_write_failed(&f, "extending", r->name, errno);
     hid_t fs = H5Dget_space(r->ds);
     H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
     hid_t ms = H5Screate_simple(r->rank, count, NULL);
     hid_t mt = r->kind == H5ROWS_F32 ? H5Tcopy(H5T_NATIVE_FLOAT) : r->kind == H5ROWS_I32 ? H5Tcopy(H5T_NATIVE_INT32)
                                                                                       : file_type(H5ROWS_STR);
     herr_t e = H5Dwrite(r->ds, mt, ms, fs, H5P_DEFAULT, data);
+    int err = errno;
     H5Tclose(mt);
     H5Sclose(ms);
     H5Sclose(fs);
-    if (e < 0) FAIL(DSHAP_EIO, "%s: writing rows of '%s' failed (disk full?)", r->file, r->name);
+    if (e < 0) return h5io_write_failed(&f, "writing rows of", r->name, err);
+    return DSHAP_OK;
+}
+
+dshap_status h5rows_finish(h5rows *r) {
+    if (r->ds < 0) return DSHAP_OK;
+    errno = 0;
+    herr_t e = H5Dclose(r->ds);
+    r->ds = H5I_INVALID_HID;
+    h5file f = {.id = H5I_INVALID_HID, .path = r->file};
+    if (e < 0) return h5io_write_failed(&f, "writing", r->name, errno);
     return DSHAP_OK;
 }
 

@@ -25,6 +25,9 @@ dshap_status h5rows_create(h5rows *r, const h5file *f, const char *name, h5rows_
                            const int64_t row_dims[], int64_t chunk_rows);
 /* Append n rows: float / int32_t values, or n char * strings for H5ROWS_STR. */
 dshap_status h5rows_append(h5rows *r, int64_t n, const void *data);
+/* Close checked: buffered rows reach the file here (a full disk shows). */
+dshap_status h5rows_finish(h5rows *r);
+/* Close unchecked, on a path already failing. */
 void h5rows_close(h5rows *r);
 
 #endif

@@ -142,12 +142,11 @@ static dshap_status write_output(const gc_job_opts *o, const dshap_net *net, con
     CHECK(h5io_write_attr_f64(&f, "/gradcam", "seconds", r->total_s));
     for (int l = 0; l < o->n_layers; l++) CHECK(write_layer(&f, o, net, nodes[l], o->layers[l], r, l));
 done:
-    h5io_close(&f);
     if (st) {
-        remove(tmp);
+        h5io_discard(&f, tmp);
         return st;
     }
-    return h5io_commit(tmp, o->output);
+    return h5io_finish(&f, tmp, o->output);
 }
 
 dshap_status gradcam_job_run(const gc_job_opts *o) {

@@ -10,6 +10,7 @@
 #include "core/rng.h"
 #include "engine/forward.h"
 #include "io/inputs.h"
+#include "io/outpath.h"
 #include "study/scores.h"
 #include "study/stats.h"
 #include "study/util.h"
@@ -183,11 +184,15 @@ typedef struct {
     int R;
 } curve;
 
+static dshap_status write_csv(const perturb_job_opts *o, const score_set *sc, double baseline, const curve *cv,
+                              textout *csv);
+
 static dshap_status write_curves(const perturb_job_opts *o, const score_set *sc, double baseline, curve *cv,
                                  double seconds) {
     char tmp[4096];
     h5io_temp_name(o->output, tmp, sizeof tmp);
     h5file f;
+    textout csv = {0};
     TRY(h5io_create(&f, tmp, H5P_DEFAULT));
     dshap_status st = DSHAP_OK;
     int kmax = o->ks[o->n_k - 1];
@@ -235,20 +240,32 @@ static dshap_status write_curves(const perturb_job_opts *o, const score_set *sc,
             CHECK(h5io_write_i32(&f, p, 2, d2, c->size));
         }
     }
+    if (o->csv) CHECK(write_csv(o, sc, baseline, cv, &csv));
 done:
-    h5io_close(&f);
     if (st) {
-        remove(tmp);
+        h5io_discard(&f, tmp);
+        textout_discard(&csv);
         return st;
     }
-    TRY(h5io_commit(tmp, o->output));
-    if (!o->csv) return DSHAP_OK;
-    FILE *out = fopen(o->csv, "w");
-    if (!out) FAIL(DSHAP_EIO, "%s: cannot create", o->csv);
+    if ((st = h5io_finish(&f, tmp, o->output))) {
+        textout_discard(&csv);
+        return st;
+    }
+    /* the CSV appears with the HDF5 file or not at all */
+    if (csv.f && (st = textout_commit(&csv))) remove(o->output);
+    return st;
+}
+
+/* The curves as CSV rows into csv (under its temporary name). */
+static dshap_status write_csv(const perturb_job_opts *o, const score_set *sc, double baseline, const curve *cv,
+                              textout *csv) {
+    int kmax = o->ks[o->n_k - 1];
+    TRY(textout_open(csv, o->csv));
+    FILE *out = csv->f;
     fprintf(out, "label,select,k,metric,sd,repeats,n_joints,joints\n");
     for (int s = 0; s < SEL_KINDS; s++) {
         if (!o->select[s]) continue;
-        curve *c = &cv[s];
+        const curve *c = &cv[s];
         for (int k = 0; k < o->n_k; k++) {
             double m, sd;
             column_stats(c->metric, c->R, o->n_k, k, &m, &sd);
@@ -264,7 +281,6 @@ done:
         }
     }
     fprintf(out, "%s,baseline,0,%.6f,0,1,0,\n", o->label ? o->label : sc->name, baseline);
-    if (fclose(out)) FAIL(DSHAP_EIO, "%s: write failed", o->csv);
     return DSHAP_OK;
 }
 
@@ -400,17 +416,13 @@ dshap_status perturb_job_run(const perturb_job_opts *o) {
         int set[64], n = cv[sk].size[o->n_k - 1];
         for (int q = 0; q < n; q++) set[q] = jo[q];
         edges_apply(&es, &net, set, n, &o->p);
-        char tmp[4096];
-        h5io_temp_name(o->save_model, tmp, sizeof tmp);
-        st = model_save(&m, tmp);
+        st = model_save(&m, o->save_model); /* under its own temporary name */
         edges_apply(&es, &net, NULL, 0, &o->p);
-        if (st) {
-            remove(tmp);
-            goto done;
-        }
-        CHECK(h5io_commit(tmp, o->save_model));
+        if (st) goto done;
     }
-    CHECK(write_curves(o, &sc, baseline, cv, study_now() - t_start));
+    st = write_curves(o, &sc, baseline, cv, study_now() - t_start);
+    if (st && o->save_model) remove(o->save_model); /* a failed command leaves nothing */
+    if (st) goto done;
     if (!o->quiet) {
         printf("perturb: %s, %s, thresh %g, %s: baseline %.4f\n", sc.name, mode_name(o->p.mode), o->p.thresh,
                metric_name(o->metric), baseline);

@@ -35,7 +35,7 @@ dshap_status plot_ranks(const plot_opts *o) {
     int show = o->top > 0 && o->top < V ? o->top : (int)V;
     double slot = 34, W_px = 110 + show * slot + 30, H_px = 470;
     svg g;
-    if (svg_open(&g, o->output, W_px, H_px)) CHECK_FAIL(DSHAP_EIO, "%s: cannot create", o->output);
+    CHECK(svg_open(&g, o->output, W_px, H_px));
     svg_axes ax = {80, 60, show * slot, 300, 0.5, show + 0.5, 0.5, V + 0.5, 1};
     svg_text(&g, W_px / 2, 24, 16, "middle", "#000000", o->title ? o->title : "Joint ranks across samples (1 = most important)");
     svg_axes_draw(&g, &ax, NULL, "rank per sample", 2);
@@ -66,7 +66,7 @@ dshap_status plot_ranks(const plot_opts *o) {
         fprintf(g.f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/>\n", lx, 36.0, svg_palette(s));
         svg_text(&g, lx + 16, 46, 12, "start", "#000000", src[s]);
     }
-    if (svg_close(&g)) CHECK_FAIL(DSHAP_EIO, "%s: write failed", o->output);
+    CHECK(svg_close(&g));
     if (!o->quiet) printf("plot ranks: %lld source(s) x %d joints -> %s\n", (long long)S, show, o->output);
 done:
     for (int s = 0; s < PLOT_MAX_SERIES; s++)
@@ -166,7 +166,7 @@ dshap_status plot_perturb(const plot_opts *o) {
     svg_nice_range(ymin, ymax, &lo, &hi, &step);
     double W_px = 840, H_px = 440;
     svg g;
-    if (svg_open(&g, o->output, W_px, H_px)) CHECK_FAIL(DSHAP_EIO, "%s: cannot create", o->output);
+    CHECK(svg_open(&g, o->output, W_px, H_px));
     svg_axes ax = {80, 50, 420, 320, 0.5, kmax + 0.5, lo, hi, 0};
     svg_text(&g, 290, 28, 16, "middle", "#000000", o->title ? o->title : "Edge perturbation: metric against perturbed joints");
     svg_axes_draw(&g, &ax, "k (perturbed joints)", "metric", 1);
@@ -209,7 +209,7 @@ dshap_status plot_perturb(const plot_opts *o) {
         svg_line(&g, 520, ly - 4, 545, ly - 4, colr, 2, c[s].band ? "3,3" : NULL);
         svg_text(&g, 550, ly, 11, "start", "#000000", lab);
     }
-    if (svg_close(&g)) CHECK_FAIL(DSHAP_EIO, "%s: write failed", o->output);
+    CHECK(svg_close(&g));
     if (!o->quiet) printf("plot perturb: %d curve(s) -> %s\n", n, o->output);
 done:
     dshap_free(c);
@@ -301,7 +301,7 @@ dshap_status plot_scaling(const plot_opts *o) {
     }
     double W_px = 900, H_px = 420;
     svg g;
-    if (svg_open(&g, o->output, W_px, H_px)) CHECK_FAIL(DSHAP_EIO, "%s: cannot create", o->output);
+    CHECK(svg_open(&g, o->output, W_px, H_px));
     svg_text(&g, W_px / 2, 26, 16, "middle", "#000000", o->title ? o->title : "Strong scaling: speedup and efficiency");
     svg_axes a1 = {80, 60, 320, 280, 0.5, pmax + 0.5, 0, fmax(smax, pmax) * 1.05, 0};
     svg_axes a2 = {530, 60, 320, 280, 0.5, pmax + 0.5, 0, fmax(1.1, emax * 1.05), 0};
@@ -327,7 +327,7 @@ dshap_status plot_scaling(const plot_opts *o) {
         svg_line(&g, 90 + s * 260, 396, 110 + s * 260, 396, c, 2, NULL);
         svg_text(&g, 114 + s * 260, 400, 11, "start", "#000000", lab);
     }
-    if (svg_close(&g)) CHECK_FAIL(DSHAP_EIO, "%s: write failed", o->output);
+    CHECK(svg_close(&g));
     if (!o->quiet) printf("plot scaling: %d series -> %s\n", n, o->output);
 done:
     dshap_free(sc);

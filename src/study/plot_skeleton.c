@@ -109,7 +109,7 @@ dshap_status plot_skeleton(const plot_opts *o) {
     }
     double W_px = 170 + W * PANEL, H_px = 70 + S * (PANEL + 30);
     svg g;
-    if (svg_open(&g, o->output, W_px, H_px)) CHECK_FAIL(DSHAP_EIO, "%s: cannot create", o->output);
+    CHECK(svg_open(&g, o->output, W_px, H_px));
     char title[512];
     snprintf(title, sizeof title, "%s", o->title ? o->title : "Joint importance per frame window");
     svg_text(&g, W_px / 2, 26, 16, "middle", "#000000", title);
@@ -165,7 +165,7 @@ dshap_status plot_skeleton(const plot_opts *o) {
 #undef PY
         }
     }
-    if (svg_close(&g)) CHECK_FAIL(DSHAP_EIO, "%s: write failed", o->output);
+    CHECK(svg_close(&g));
     if (!o->quiet) printf("plot skeleton: %d source(s) x %d window(s) x %d joints -> %s\n", S, W, V, o->output);
 done:
     for (int i = 0; i < S; i++) scores_free(&sc[i]);

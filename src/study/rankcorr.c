@@ -8,6 +8,7 @@
 #include "core/mem.h"
 #include "engine/layout.h"
 #include "io/h5io.h"
+#include "io/outpath.h"
 #include "study/stats.h"
 #include "study/util.h"
 
@@ -89,24 +90,30 @@ static dshap_status write_strings_list(const h5file *f, const char *name, int n,
     return h5io_write_strings(f, name, n, (char *const *)s);
 }
 
-/* The HDF5 output under its temporary name: moved to o->output when all
- * before succeeded (st), else removed; then the CSV opened when one is asked
- * for (*csv NULL otherwise). */
-static dshap_status finish_outputs(h5file *f, const char *tmp, const rc_opts *o, dshap_status st, FILE **csv) {
-    h5io_close(f);
-    *csv = NULL;
+/* The outputs after the writing went as st says: the HDF5 file under its
+ * temporary name and the CSV (its text in csv, when one was asked for) move
+ * into place together, or neither appears. */
+static dshap_status finish_outputs(h5file *f, const char *tmp, const rc_opts *o, dshap_status st, textout *csv) {
     if (st) {
-        remove(tmp);
+        h5io_discard(f, tmp);
+        textout_discard(csv);
         return st;
     }
-    TRY(h5io_commit(tmp, o->output));
-    if (o->csv && !(*csv = fopen(o->csv, "w"))) FAIL(DSHAP_EIO, "%s: cannot create", o->csv);
-    return DSHAP_OK;
+    st = h5io_finish(f, tmp, o->output);
+    if (st) {
+        textout_discard(csv);
+        return st;
+    }
+    if (csv->f && (st = textout_commit(csv))) remove(o->output);
+    return st;
 }
 
-static dshap_status close_csv(FILE *c, const char *path) {
-    if (fclose(c)) FAIL(DSHAP_EIO, "%s: write failed", path);
-    return DSHAP_OK;
+/* The CSV under its temporary name when one is asked for and all went well. */
+static FILE *open_csv(const rc_opts *o, dshap_status *st, textout *csv) {
+    memset(csv, 0, sizeof *csv);
+    if (*st || !o->csv) return NULL;
+    *st = textout_open(csv, o->csv);
+    return csv->f;
 }
 
 dshap_status rank_run(const rc_opts *o) {
@@ -181,8 +188,8 @@ dshap_status rank_run(const rc_opts *o) {
         if (!st) st = h5io_write_attr_str(&f, p, "spec", o->src[i]);
     }
     (void)dS;
-    FILE *c;
-    CHECK(finish_outputs(&f, tmp, o, st, &c));
+    textout csv;
+    FILE *c = open_csv(o, &st, &csv);
     if (c) {
         fprintf(c, "position,joint,joint_name");
         for (int i = 0; i < S; i++) {
@@ -204,8 +211,8 @@ dshap_status rank_run(const rc_opts *o) {
             }
             fprintf(c, "\n");
         }
-        CHECK(close_csv(c, o->csv));
     }
+    CHECK(finish_outputs(&f, tmp, o, st, &csv));
     if (!o->quiet) {
         printf("rank: %d source(s), %d joints, sorted by %s -> %s\n", S, V, s[sort].name, o->output);
         for (int r = 0; r < V && r < 5; r++)
@@ -279,8 +286,8 @@ dshap_status correlate_run(const rc_opts *o) {
     if (!st) st = h5io_write_f64(&f, "/rho", 2, d2, rho);
     if (!st) st = h5io_write_f64(&f, "/rho_sample", 2, d2, rho_s);
     if (!st) st = h5io_write_f64(&f, "/profile", 2, dp, prof);
-    FILE *c;
-    CHECK(finish_outputs(&f, tmp, o, st, &c));
+    textout csv;
+    FILE *c = open_csv(o, &st, &csv);
     if (c) {
         fprintf(c, "source");
         for (int i = 0; i < S; i++) {
@@ -293,8 +300,8 @@ dshap_status correlate_run(const rc_opts *o) {
             for (int b = 0; b < S; b++) fprintf(c, ",%.4f", rho[a * S + b]);
             fprintf(c, "\n");
         }
-        CHECK(close_csv(c, o->csv));
     }
+    CHECK(finish_outputs(&f, tmp, o, st, &csv));
     if (!o->quiet) {
         printf("correlate: Spearman rho of mean [0, 1]-scaled joint profiles (%lld samples, %d joints) -> %s\n",
                (long long)N, V, o->output);

@@ -3,27 +3,25 @@
 #include <math.h>
 #include <string.h>
 
-int svg_open(svg *s, const char *path, double w, double h) {
-    s->f = fopen(path, "w");
+dshap_status svg_open(svg *s, const char *path, double w, double h) {
     s->w = w;
     s->h = h;
-    if (!s->f) return -1;
+    s->f = NULL;
+    TRY(textout_open(&s->out, path));
+    s->f = s->out.f;
     fprintf(s->f,
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
             "font-family=\"DejaVu Sans, Arial, sans-serif\">\n"
             "<rect x=\"0\" y=\"0\" width=\"%.0f\" height=\"%.0f\" fill=\"#ffffff\"/>\n",
             w, h, w, h, w, h);
-    return 0;
+    return DSHAP_OK;
 }
 
-int svg_close(svg *s) {
-    if (!s->f) return -1;
+dshap_status svg_close(svg *s) {
     fprintf(s->f, "</svg>\n");
-    int bad = ferror(s->f);
-    if (fclose(s->f)) bad = 1;
     s->f = NULL;
-    return bad ? -1 : 0;
+    return textout_commit(&s->out);
 }
 
 const char *svg_escape(const char *in, char *buf, size_t cap) {

@@ -4,8 +4,11 @@
 
 #include <stdio.h>
 
+#include "io/outpath.h"
+
 typedef struct {
-    FILE *f;
+    FILE *f;       /* out.f: the primitives print here */
+    textout out;   /* PATH.part until svg_close */
     double w, h;
 } svg;
 
@@ -15,8 +18,10 @@ typedef struct {
     int flip_y;             /* 1: ymin at the top (ranks) */
 } svg_axes;
 
-int svg_open(svg *s, const char *path, double w, double h);
-int svg_close(svg *s);      /* 0 on success */
+/* Written under a temporary name; svg_close checks every write and renames,
+ * or removes the temporary (a full disk leaves no truncated figure). */
+dshap_status svg_open(svg *s, const char *path, double w, double h);
+dshap_status svg_close(svg *s);
 
 void svg_text(svg *s, double x, double y, double size, const char *anchor, const char *fill, const char *text);
 void svg_line(svg *s, double x1, double y1, double x2, double y2, const char *stroke, double width, const char *dash);

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "core/mem.h"
+#include "io/outpath.h"
 
 double study_now(void) {
     struct timespec t;
@@ -82,20 +83,25 @@ dshap_status study_copy_file(const char *from, const char *to) {
     if (!in) FAIL(DSHAP_EIO, "%s: cannot open (%s)", from, strerror(errno));
     FILE *out = fopen(to, "wb");
     if (!out) {
+        int err = errno;
         fclose(in);
-        FAIL(DSHAP_EIO, "%s: cannot create (%s)", to, strerror(errno));
+        FAIL(DSHAP_EIO, "%s: cannot create (%s)", to, outpath_write_reason(to, err));
     }
+    outpath_temp_register(to);
     char buf[1 << 16];
     size_t got;
     int bad = 0;
-    while ((got = fread(buf, 1, sizeof buf, in)) > 0)
-        if (fwrite(buf, 1, got, out) != got) bad = 1;
+    int err = 0;
+    while (!bad && (got = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, got, out) != got) bad = 1, err = errno;
     if (ferror(in)) bad = 1;
     fclose(in);
-    if (fclose(out) != 0) bad = 1;
+    if (fclose(out) != 0 && !bad) bad = 1, err = errno;
     if (bad) {
-        remove(to);
-        FAIL(DSHAP_EIO, "%s: copying %s failed", to, from);
+        char shown[4096];
+        outpath_temp_remove(to);
+        FAIL(DSHAP_EIO, "%s: copying %s failed: %s; nothing written", h5io_shown(to, shown, sizeof shown), from,
+             outpath_write_reason(to, err));
     }
     return DSHAP_OK;
 }
