@@ -65,6 +65,7 @@ static int import_ntu(int argc, char **argv) {
     int c;
     optind = 1;
     opterr = 0; /* one error line: ours */
+    if (cli_no_duplicates(cmd, argc, argv, opts, NULL)) return EXIT_USAGE;
     while ((c = getopt_long(argc, argv, "b:s:o:k:f:rqh", opts, NULL)) != -1) {
         switch (c) {
         case 'b': o.benchmark = optarg; break;
@@ -88,6 +89,9 @@ static int import_ntu(int argc, char **argv) {
     if (!o.split || (strcmp(o.split, "train") && strcmp(o.split, "eval")))
         return cli_usage_error(cmd, "--split must be train or eval");
     if (!o.out) return cli_usage_error(cmd, "-o data.h5 is required");
+    cli_paths in = {0};
+    cli_paths_add(&in, o.skip_list);
+    if (cli_check_outputs(&in, 1, (const char *[]){o.out}, (const char *[]){"-o"})) return 1;
     ntu_import_report r;
     dshap_status st = ntu_import(&o, &r);
     if (st) return cli_fail(st);
@@ -96,14 +100,13 @@ static int import_ntu(int argc, char **argv) {
 }
 
 int cmd_data(int argc, char **argv) {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        fputs(help, argc < 2 ? stderr : stdout);
-        return argc < 2 ? EXIT_USAGE : 0;
+    if (argc < 2) return cli_usage_error("data", "expects a subcommand, import-ntu, import-npy or synth");
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        fputs(help, stdout);
+        return 0;
     }
     if (!strcmp(argv[1], "import-ntu")) return import_ntu(argc - 1, argv + 1);
     if (!strcmp(argv[1], "import-npy")) return cmd_data_import_npy(argc - 1, argv + 1);
     if (!strcmp(argv[1], "synth")) return cmd_data_synth(argc - 1, argv + 1);
-    fprintf(stderr, "dshap data: error: unknown subcommand '%s'\n", argv[1]);
-    fputs(help, stderr);
-    return EXIT_USAGE;
+    return cli_usage_error("data", "unknown subcommand '%s' (import-ntu, import-npy, synth)", argv[1]);
 }

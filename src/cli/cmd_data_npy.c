@@ -26,6 +26,7 @@ int cmd_data_import_npy(int argc, char **argv) {
     int c;
     optind = 1;
     opterr = 0; /* one error line: ours */
+    if (cli_no_duplicates(cmd, argc, argv, opts, NULL)) return EXIT_USAGE;
     while ((c = getopt_long(argc, argv, "l:o:g:b:s:h", opts, NULL)) != -1) {
         switch (c) {
         case 'l': layout = optarg; break;
@@ -42,6 +43,11 @@ int cmd_data_import_npy(int argc, char **argv) {
     a.y = argv[optind + 1];
     if (!(a.L = layout_find(layout))) return cli_usage_error(cmd, "--layout must be one of %s", layout_names());
     if (!a.out) return cli_usage_error(cmd, "-o data.h5 is required");
+    cli_paths in = {0};
+    cli_paths_add(&in, a.x);
+    cli_paths_add(&in, a.y);
+    cli_paths_add(&in, a.g);
+    if (cli_check_outputs(&in, 1, (const char *[]){a.out}, (const char *[]){"-o"})) return 1;
     int64_t n = 0, empty = 0;
     dshap_status st = npy_import(&a, &n, &empty);
     if (st) return cli_fail(st);

@@ -14,6 +14,7 @@
 #include "data/skeleton_write.h"
 #include "data/synth.h"
 #include "io/data_write.h"
+#include "io/outpath.h"
 
 #define BATCH 32
 
@@ -88,7 +89,8 @@ static dshap_status write_skeletons(const synth_opts *o, int64_t n, const char *
         /* Body ids look like Kinect's 17-digit tracking ids. */
         st = skeleton_write(fp, path, x, o->T, o->M, 72057594037927936LL + 2 * i, (int)(i & 1));
         long size = ftell(fp);
-        if (fclose(fp) != 0 && !st) st = dshap_fail(DSHAP_EIO, __FILE__, __LINE__, "%s: write failed", tmp);
+        if (fclose(fp) != 0 && !st)
+            st = dshap_fail(DSHAP_EIO, __FILE__, __LINE__, "%s: write failed: %s", path, outpath_write_reason(path, errno));
         if (!st && rename(tmp, path) != 0)
             st = dshap_fail(DSHAP_EIO, __FILE__, __LINE__, "%s: cannot rename into place (%s)", path, strerror(errno));
         if (st) remove(tmp);
@@ -111,6 +113,7 @@ int cmd_data_synth(int argc, char **argv) {
     int c;
     optind = 1;
     opterr = 0; /* one error line: ours */
+    if (cli_no_duplicates(cmd, argc, argv, opts, NULL)) return EXIT_USAGE;
     while ((c = getopt_long(argc, argv, "l:n:k:t:m:s:o:f:d:g:S:h", opts, NULL)) != -1) {
         switch (c) {
         case 'l': layout = optarg; break;
@@ -146,6 +149,8 @@ int cmd_data_synth(int argc, char **argv) {
     dshap_status st;
     if (!strcmp(format, "h5")) {
         if (!out || dir) return cli_usage_error(cmd, "--format h5 needs -o data.h5 (and no --out-dir)");
+        cli_paths none = {0};
+        if (cli_check_outputs(&none, 1, (const char *[]){out}, (const char *[]){"-o"})) return 1;
         st = write_h5(&o, n, (int)group_size, out, source);
         if (!st) printf("synth: %lld %s samples (%d classes, %d frames, %d persons) -> %s\n", n, L->name, o.K, o.T, o.M, out);
     } else if (!strcmp(format, "skeleton")) {
@@ -153,7 +158,7 @@ int cmd_data_synth(int argc, char **argv) {
         if (!ntu) return cli_usage_error(cmd, "--format skeleton needs --layout ntu25 (the .skeleton format has 25 3-D joints)");
         if (interactions) return cli_usage_error(cmd, "--second-person interactions needs --format h5");
         if (n > 239760) return cli_usage_error(cmd, "--format skeleton names at most 239760 samples uniquely");
-        double bytes;
+        double bytes = 0;
         st = write_skeletons(&o, n, dir, &bytes);
         if (!st) printf("synth: %lld .skeleton files (%.1f MB) -> %s\n", n, bytes / 1e6, dir);
     } else {

@@ -108,6 +108,7 @@ static int parse(int argc, char **argv, explain_opts *o, const char **bind, cons
     int c;
     optind = 1;
     opterr = 0;
+    if (cli_no_duplicates(cmd, argc, argv, opts, NULL)) return EXIT_USAGE;
     while ((c = getopt_long(argc, argv, "m:d:b:o:n:s:I:c:B:k:r:S:p:a:M:PRJ:G:E:FX:WQh", opts, NULL)) != -1) {
         switch (c) {
         case 'm': o->model = optarg; break;
@@ -189,6 +190,15 @@ int cmd_explain(int argc, char **argv) {
         jobfile_free(&jf);
         dist_finalize(&d);
         return rc < 0 ? 0 : rc;
+    }
+    cli_paths in = {0};
+    const char *inputs[] = {o.model, o.data, o.background, o.background_indices, job};
+    for (int i = 0; i < 5; i++) cli_paths_add(&in, inputs[i]);
+    if ((st = cli_outputs_status(&in, 1, (const char *[]){o.output}, (const char *[]){"-o"}))) {
+        if (d.rank == 0) cli_fail(st);
+        jobfile_free(&jf);
+        dist_finalize(&d);
+        return 1;
     }
     char why[256] = "";
     o.engine = engine_for_backend(backend, why, sizeof why);

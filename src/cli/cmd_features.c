@@ -23,6 +23,7 @@ int cmd_features(int argc, char **argv) {
     int c;
     optind = 1;
     opterr = 0; /* one error line: ours */
+    if (cli_no_duplicates(cmd, argc, argv, opts, NULL)) return EXIT_USAGE;
     while ((c = getopt_long(argc, argv, "d:t:o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'd': data = optarg; break;
@@ -35,6 +36,9 @@ int cmd_features(int argc, char **argv) {
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (!data || !out) return cli_usage_error(cmd, "--data and -o are required");
     if (T < 0) return cli_usage_error(cmd, "--frames T is required (the model's frames, 150 for the published models)");
+    cli_paths in = {0};
+    cli_paths_add(&in, data);
+    if (cli_check_outputs(&in, 1, (const char *[]){out}, (const char *[]){"-o"})) return 1;
     featurize_report r;
     dshap_status st = featurize_file(data, (int)T, out, &r);
     if (st) return cli_fail(st);

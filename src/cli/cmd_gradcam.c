@@ -51,6 +51,7 @@ int cmd_gradcam(int argc, char **argv) {
     long long v;
     optind = 1;
     opterr = 0;
+    if (cli_no_duplicates("gradcam", argc, argv, opts, "layer")) return EXIT_USAGE;
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'm': o.model = optarg; break;
@@ -85,6 +86,10 @@ int cmd_gradcam(int argc, char **argv) {
     if (optind < argc) return cli_usage_error("gradcam", "unexpected argument '%s'", argv[optind]);
     if (!o.model || !o.data || !o.output) return cli_usage_error("gradcam", "--model, --data and -o are required");
     if (!o.n_layers) return cli_usage_error("gradcam", "at least one --layer NAME is required");
+    cli_paths in = {0};
+    cli_paths_add(&in, o.model);
+    cli_paths_add(&in, o.data);
+    if (cli_check_outputs(&in, 1, (const char *[]){o.output}, (const char *[]){"-o"})) return 1;
     if (o.gc.variant == GC_SHAPGCN) o.gc.persons = GC_PERSONS_FIRST;
     if (persons) {
         if (!strcmp(persons, "sum")) o.gc.persons = GC_PERSONS_SUM;

@@ -46,6 +46,8 @@ static int model_init(int argc, char **argv) {
     long long seed = 0, frames = 0, classes = 0;
     int c;
     optind = 1;
+    opterr = 0; /* one error line: ours */
+    if (cli_no_duplicates("model init", argc, argv, opts, NULL)) return EXIT_USAGE;
     while ((c = getopt_long(argc, argv, "a:s:T:K:o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'a': arch = optarg; break;
@@ -54,12 +56,15 @@ static int model_init(int argc, char **argv) {
         case 'K': if (cli_int("model init", "--num-class", optarg, 1, 100000, &classes)) return EXIT_USAGE; break;
         case 'o': out = optarg; break;
         case 'h': fputs(init_help, stdout); return 0;
-        default: return cli_usage_error("model init", "unknown option");
+        default: return cli_usage_error("model init", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc) return cli_usage_error("model init", "unexpected argument '%s'", argv[optind]);
     if (!arch) return cli_usage_error("model init", "--arch is required");
     if (!out) return cli_usage_error("model init", "-o model.h5 is required");
+    cli_paths in = {0};
+    if (strchr(arch, '.')) cli_paths_add(&in, arch); /* ARCH.json, not a built-in name */
+    if (cli_check_outputs(&in, 1, (const char *[]){out}, (const char *[]){"-o"})) return 1;
     dshap_model m = {0};
     dshap_status st;
     if (strstr(arch, ".json")) {
@@ -97,13 +102,14 @@ static int model_info(int argc, char **argv) {
     static const struct option opts[] = {{"nodes", no_argument, 0, 'n'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int all_nodes = 0, c;
     optind = 1;
+    opterr = 0; /* one error line: ours */
     while ((c = getopt_long(argc, argv, "nh", opts, NULL)) != -1) {
         if (c == 'n') all_nodes = 1;
         else if (c == 'h') {
             puts("usage: dshap model info model.h5 [--nodes]\nArchitecture, layers (PyTorch module paths, output shapes),\n"
                  "parameter counts with and without the edge matrices E, FLOPs.\n--nodes lists every primitive node.");
             return 0;
-        } else return cli_usage_error("model info", "unknown option");
+        } else return cli_usage_error("model info", "unknown option '%s'", argv[optind - 1]);
     }
     if (optind != argc - 1) return cli_usage_error("model info", "expects one model.h5");
     const char *path = argv[optind];
@@ -141,8 +147,9 @@ static int model_info(int argc, char **argv) {
 
 int cmd_model(int argc, char **argv) {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        if (argc < 2) return cli_usage_error("model", "expects a subcommand, init or info");
         puts("usage: dshap model init|info ...   (dshap model init --help)");
-        return argc < 2 ? EXIT_USAGE : 0;
+        return 0;
     }
     if (!strcmp(argv[1], "init")) return model_init(argc - 1, argv + 1);
     if (!strcmp(argv[1], "info")) return model_info(argc - 1, argv + 1);

@@ -81,6 +81,7 @@ int cmd_perturb(int argc, char **argv) {
     long long v;
     optind = 1;
     opterr = 0;
+    if (cli_no_duplicates("perturb", argc, argv, opts, NULL)) return EXIT_USAGE;
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'm': o.model = optarg; break;
@@ -153,6 +154,13 @@ int cmd_perturb(int argc, char **argv) {
     }
     if (!any) return cli_usage_error("perturb", "--select names no selection");
     if (o.save_model && o.per_sample) return cli_usage_error("perturb", "--save-model needs --sets global");
+    cli_paths in = {0};
+    cli_paths_add(&in, o.model);
+    cli_paths_add(&in, o.data);
+    cli_paths_add_spec(&in, o.scores);
+    if (cli_check_outputs(&in, 3, (const char *[]){o.output, o.csv, o.save_model},
+                          (const char *[]){"-o", "--csv", "--save-model"}))
+        return 1;
     if (study_launch_size() > 1)
         return cli_usage_error("perturb", "runs on one rank; started as one of %d MPI ranks (run it without mpirun/srun)", study_launch_size());
     char *cmdline = study_join_args(argc, argv);

@@ -55,6 +55,7 @@ int cmd_plot(int argc, char **argv) {
     opterr = 0;
     argc--;
     argv++;
+    if (cli_no_duplicates("plot", argc, argv, opts, "scores,curves")) return EXIT_USAGE;
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (c) {
         case 's': case 'r': case 'c': case 'C':
@@ -96,6 +97,13 @@ int cmd_plot(int argc, char **argv) {
     if (!o.output) return cli_usage_error("plot", "-o is required");
     if (!o.n_in) return cli_usage_error("plot", "'plot %s' needs %s", kind, flag[k]);
     if (k == 0 && !o.data) return cli_usage_error("plot", "'plot skeleton' needs --data (the joint positions)");
+    cli_paths in = {0};
+    cli_paths_add(&in, o.data);
+    for (int i = 0; i < o.n_in; i++) {
+        if (k == 0) cli_paths_add_spec(&in, o.in[i]);
+        else cli_paths_add(&in, o.in[i]);
+    }
+    if (cli_check_outputs(&in, 1, (const char *[]){o.output}, (const char *[]){"-o"})) return 1;
     dshap_status st = k == 0 ? plot_skeleton(&o) : k == 1 ? plot_ranks(&o) : k == 2 ? plot_perturb(&o) : plot_scaling(&o);
     return st ? cli_fail(st) : 0;
 }

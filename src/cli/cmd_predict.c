@@ -96,17 +96,23 @@ int cmd_predict(int argc, char **argv) {
     const char *model = NULL, *input = NULL, *out = NULL;
     int c;
     optind = 1;
+    opterr = 0; /* one error line: ours */
+    if (cli_no_duplicates("predict", argc, argv, opts, NULL)) return EXIT_USAGE;
     while ((c = getopt_long(argc, argv, "m:i:o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'm': model = optarg; break;
         case 'i': input = optarg; break;
         case 'o': out = optarg; break;
         case 'h': fputs(help, stdout); return 0;
-        default: return cli_usage_error("predict", "unknown option");
+        default: return cli_usage_error("predict", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc) return cli_usage_error("predict", "unexpected argument '%s'", argv[optind]);
     if (!model || !input || !out) return cli_usage_error("predict", "--model, --input and -o are required");
+    cli_paths in = {0};
+    cli_paths_add(&in, model);
+    cli_paths_add(&in, input);
+    if (cli_check_outputs(&in, 1, (const char *[]){out}, (const char *[]){"-o"})) return 1;
     dshap_status st = predict(model, input, out);
     return st ? cli_fail(st) : 0;
 }

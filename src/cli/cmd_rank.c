@@ -38,6 +38,7 @@ static int run(int argc, char **argv, int correlate) {
     int c;
     optind = 1;
     opterr = 0;
+    if (cli_no_duplicates(cmd, argc, argv, opts, "scores")) return EXIT_USAGE;
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (c) {
         case 's':
@@ -60,6 +61,9 @@ static int run(int argc, char **argv, int correlate) {
     if (!o.output) return cli_usage_error(cmd, "-o is required");
     if (o.n_src < (correlate ? 2 : 1))
         return cli_usage_error(cmd, correlate ? "at least two --scores are required" : "at least one --scores is required");
+    cli_paths in = {0};
+    for (int i = 0; i < o.n_src; i++) cli_paths_add_spec(&in, o.src[i]);
+    if (cli_check_outputs(&in, 2, (const char *[]){o.output, o.csv}, (const char *[]){"-o", "--csv"})) return 1;
     char *cmdline = study_join_args(argc, argv);
     o.command_line = cmdline;
     dshap_status st = correlate ? correlate_run(&o) : rank_run(&o);

@@ -42,9 +42,13 @@ int main(int argc, char **argv) {
      * handler has nothing else to do: leave it out. */
     H5dont_atexit();
     outpath_signals_install();
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? EXIT_USAGE : 0;
+    if (argc < 2) {
+        fprintf(stderr, "dshap: error: no command given (dshap --help lists them)\n");
+        return EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(stdout);
+        return 0;
     }
     if (!strcmp(argv[1], "--version")) {
         printf("dshap %s\n", DSHAP_VERSION);

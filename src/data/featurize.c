@@ -9,6 +9,7 @@
 #include "io/data_file.h"
 #include "io/h5rows.h"
 #include "io/inputs.h"
+#include "io/outpath.h"
 
 #define BLOCK 16
 
@@ -63,6 +64,9 @@ dshap_status featurize_file(const char *data_path, int T, const char *out_path, 
     size_t feat_per = (size_t)ARCH_BRANCHES * 2 * info.C * T * info.V * info.M;
     CHECK(dshap_alloc_floats(&raw, raw_per * BLOCK, "raw joints"));
     CHECK(dshap_alloc_floats(&feat, feat_per * BLOCK, "features"));
+    /* the whole output before the work: a file declaring absurdly many
+     * samples is refused here instead of filling the disk */
+    CHECK(outpath_check_space(out_path, (double)info.N * (double)feat_per * sizeof(float)));
     CHECK(h5io_create(&out, tmp, H5P_DEFAULT));
     created = 1;
     int64_t row[5] = {ARCH_BRANCHES, 2 * info.C, T, info.V, info.M};

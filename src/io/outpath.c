@@ -58,12 +58,12 @@ dshap_status outpath_check(const char *what, const char *out, const char *const 
     return DSHAP_OK;
 }
 
-dshap_status outpath_check_space(const char *out, uint64_t bytes) {
+dshap_status outpath_check_space(const char *out, double bytes) {
     char dir[PATH_MAX];
     struct statvfs v;
     if (statvfs(folder_of(out, dir, sizeof dir), &v) != 0 || v.f_frsize == 0) return DSHAP_OK;
     uint64_t avail = (uint64_t)v.f_bavail * v.f_frsize;
-    if (bytes > avail)
+    if (bytes > (double)avail)
         FAIL(DSHAP_EIO, "%s: needs about %.1f MiB, but its disk has only %.1f MiB free", out, bytes / 1048576.0,
              avail / 1048576.0);
     return DSHAP_OK;

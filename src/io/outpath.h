@@ -19,8 +19,9 @@
 dshap_status outpath_check(const char *what, const char *out, const char *const *others, int n);
 
 /* Refuse before the work when the disk holding `out` has less than `bytes`
- * free (statvfs; a file system that cannot say is trusted). */
-dshap_status outpath_check_space(const char *out, uint64_t bytes);
+ * free (statvfs; a file system that cannot say is trusted). Bytes as a
+ * double: a declared size may overflow 64-bit arithmetic. */
+dshap_status outpath_check_space(const char *out, double bytes);
 
 /* After a failed write of `path`: the reason in words, "the disk is full"
  * when errno or the file system says so. */
