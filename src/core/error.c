@@ -3,7 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-static _Thread_local char last_msg[1024];
+static _Thread_local char last_msg[16384]; /* room for a few 4 KiB paths and the reason */
 static _Thread_local char last_origin[256];
 
 dshap_status dshap_fail(dshap_status code, const char *file, int line, const char *fmt, ...) {

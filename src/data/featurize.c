@@ -9,6 +9,7 @@
 #include "io/data_file.h"
 #include "io/h5rows.h"
 #include "io/inputs.h"
+#include "io/labels.h"
 #include "io/outpath.h"
 
 #define BLOCK 16
@@ -18,7 +19,7 @@ static dshap_status copy_meta(const h5file *in, const h5file *out, int64_t N) {
     if (h5io_exists(in, "/y")) {
         int64_t d = N;
         int32_t *y = NULL;
-        TRY(h5io_read_i32(in, "/y", 1, &d, &y));
+        TRY(labels_read(in, "/y", d, 0, INT32_MAX, "a class label", &y));
         dshap_status st = h5io_write_i32(out, "/y", 1, &d, y);
         dshap_free(y);
         TRY(st);
@@ -26,7 +27,7 @@ static dshap_status copy_meta(const h5file *in, const h5file *out, int64_t N) {
     if (h5io_exists(in, "/group")) {
         int64_t d = N;
         int32_t *g = NULL;
-        TRY(h5io_read_i32(in, "/group", 1, &d, &g));
+        TRY(labels_read(in, "/group", d, INT32_MIN, INT32_MAX, "a group id", &g));
         dshap_status st = h5io_write_i32(out, "/group", 1, &d, g);
         dshap_free(g);
         TRY(st);

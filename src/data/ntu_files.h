@@ -8,6 +8,7 @@
 #include "data/ntu_import.h"
 
 #define NTU_NAME_LEN 20 /* SsssCcccPpppRrrrAaaa */
+#define NTU_CLASSES 60  /* actions A001..A060: the xview and xsub benchmarks are NTU RGB+D 60's */
 
 typedef struct {
     char **v;

@@ -98,7 +98,7 @@ static dshap_status commit_chunk(const ntu_import_opts *o, ntu_import_report *r,
         }
         if (k != i) memcpy(c->x + (size_t)k * per, c->x + (size_t)i * per, sizeof(float) * per);
         c->y[k] = sl->label;
-        c->len[k] = sl->frames;
+        c->len[k] = sl->frames < o->frames ? sl->frames : o->frames; /* valid frames of the T stored */
         snprintf(c->names[k], NTU_NAME_LEN + 1, "%s", sl->file);
         r->imported++;
         r->frames_total += sl->frames;
@@ -136,6 +136,11 @@ static void classify(const ntu_import_opts *o, const strlist *files, const strli
         if (!ntu_name_parse(file, &nm)) {
             r->bad_name++;
             if (o->log) fprintf(o->log, "import-ntu: ignored %s: name is not SsssCcccPpppRrrrAaaa.skeleton\n", file);
+        } else if (nm.action > NTU_CLASSES) {
+            r->bad_name++;
+            if (o->log)
+                fprintf(o->log, "import-ntu: ignored %s: action A%03d is beyond the %d classes of the %s benchmark\n", file,
+                        nm.action, NTU_CLASSES, o->benchmark);
         } else if (skip->n && bsearch(&key, skip->v, skip->n, sizeof *skip->v, ntu_cmp_str)) {
             r->skip_listed++;
         } else if (ntu_is_train(&nm, o->benchmark) != want_train) {

@@ -6,6 +6,7 @@
 
 #include "core/fmt.h"
 #include "engine/layout.h"
+#include "io/labels.h"
 
 dshap_status data_file_info(const h5file *f, data_info *info) {
     memset(info, 0, sizeof *info);
@@ -34,5 +35,6 @@ dshap_status data_file_info(const h5file *f, data_info *info) {
     free(layout);
     if (info->V != L->V)
         FAIL(DSHAP_EFORMAT, "%s: layout %s has %d joints but '/x' has %d", f->path, L->name, L->V, info->V);
+    if (h5io_exists(f, "/length")) TRY(labels_check(f, "/length", info->N, 0, info->T, "a number of valid frames"));
     return DSHAP_OK;
 }

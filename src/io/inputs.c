@@ -8,17 +8,18 @@
 #include "core/mem.h"
 #include "data/features.h"
 #include "io/data_file.h"
+#include "io/labels.h"
 
 static dshap_status read_optional(inputs_src *s) {
     int64_t d = s->N;
-    if (h5io_exists(&s->f, "/y")) TRY(h5io_read_i32(&s->f, "/y", 1, &d, &s->labels));
+    if (h5io_exists(&s->f, "/y")) TRY(labels_read(&s->f, "/y", d, 0, INT32_MAX, "a class label", &s->labels));
     if (h5io_exists(&s->f, "/name")) {
         TRY(h5io_read_strings(&s->f, "/name", &s->n_names, &s->names));
         if (s->n_names != s->N) FAIL(DSHAP_EFORMAT, "%s: '/name' has %lld entries for %lld samples", s->path,
                                      (long long)s->n_names, (long long)s->N);
     }
     d = s->N;
-    if (h5io_exists(&s->f, "/group")) TRY(h5io_read_i32(&s->f, "/group", 1, &d, &s->group));
+    if (h5io_exists(&s->f, "/group")) TRY(labels_read(&s->f, "/group", d, INT32_MIN, INT32_MAX, "a group id", &s->group));
     return DSHAP_OK;
 }
 

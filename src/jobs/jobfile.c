@@ -250,9 +250,13 @@ dshap_status jobfile_load(const char *path, explain_opts *o, jobfile *jf) {
     dshap_status st = DSHAP_OK;
     if (!tmp) CHECK_FAIL(DSHAP_ENOMEM, "%s: out of memory", path);
     *tmp = *o;
-    while (getline(&line, &cap, f) >= 0) {
+    ssize_t got_len;
+    while ((got_len = getline(&line, &cap, f)) >= 0) {
         w.line++;
         w.key = NULL;
+        /* a NUL byte would silently cut the value at it */
+        if ((size_t)got_len != strlen(line))
+            CHECK_FAIL(DSHAP_EFORMAT, "%s:%d: contains a NUL byte (not a text file?)", path, w.line);
         char *key, *value;
         int has, quoted;
         CHECK(split_line(&w, line, &key, &value, &has, &quoted));

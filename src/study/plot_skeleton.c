@@ -95,6 +95,9 @@ dshap_status plot_skeleton(const plot_opts *o) {
             }
             win_pos[w][v][0] = sx / (b - a);
             win_pos[w][v][1] = (flip ? -1 : 1) * sy / (b - a);
+            if (!isfinite(win_pos[w][v][0]) || !isfinite(win_pos[w][v][1]))
+                CHECK_FAIL(DSHAP_ENUMERIC, "%s: sample %d has NaN or Inf positions of joint %d in frames %d-%d", o->data,
+                           o->sample, v, a, b - 1);
         }
         for (int i = 0; i < S; i++) {
             int T = sc[i].T, ta = w * T / W, tb = (w + 1) * T / W;

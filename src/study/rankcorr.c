@@ -122,7 +122,7 @@ dshap_status rank_run(const rc_opts *o) {
     double *ranks[RC_MAX_SOURCES] = {0}, *joint = NULL;
     joint_box *box = NULL;
     dshap_status st = DSHAP_OK;
-    CHECK(load_all(o, s, 0));
+    CHECK(load_all(o, s, 1)); /* rank boxes of different samples side by side would mislead */
     int V = s[0].V, S = o->n_src, sort = 0;
     if (o->sort_by) {
         sort = -1;
@@ -241,6 +241,7 @@ dshap_status correlate_run(const rc_opts *o) {
     CHECK(dshap_calloc((void **)&prof, (size_t)S * V, sizeof *prof, "profiles"));
     CHECK(dshap_calloc((void **)&rho, (size_t)S * S * 2, sizeof *rho, "rho"));
     rho_s = rho + S * S;
+    char undefined[2048] = ""; /* the sources whose rho is NaN, and why */
     for (int i = 0; i < S; i++) {
         /* Per-layer [0, 1] scaling per sample, then the mean joint profile. */
         CHECK(dshap_calloc((void **)&norm[i], (size_t)(N * V), sizeof(double), "scores"));
@@ -249,7 +250,15 @@ dshap_status correlate_run(const rc_opts *o) {
         for (int64_t n = 0; n < N; n++) /* sum, then divide: as numpy's mean over axis 0 */
             for (int v = 0; v < V; v++) prof[i * V + v] += norm[i][n * V + v];
         for (int v = 0; v < V; v++) prof[i * V + v] /= (double)N;
+        int constant = 1;
+        for (int v = 1; v < V; v++) constant &= prof[i * V + v] == prof[i * V];
+        if (constant) /* all ranks tied: its rho is NaN, and the output says why */
+            snprintf(undefined + strlen(undefined), sizeof undefined - strlen(undefined), "%s%s", undefined[0] ? ", " : "",
+                     s[i].name);
     }
+    if (undefined[0])
+        snprintf(undefined + strlen(undefined), sizeof undefined - strlen(undefined),
+                 ": the same score at every joint (e.g. all zero), so Spearman's rho is undefined (NaN) for it");
     for (int a = 0; a < S; a++)
         for (int b = 0; b < S; b++) {
             CHECK(stats_spearman(prof + a * V, prof + b * V, V, &rho[a * S + b]));
@@ -285,6 +294,7 @@ dshap_status correlate_run(const rc_opts *o) {
     if (!st) st = write_strings_list(&f, "/specs", S, specs);
     if (!st) st = h5io_write_f64(&f, "/rho", 2, d2, rho);
     if (!st) st = h5io_write_f64(&f, "/rho_sample", 2, d2, rho_s);
+    if (!st) st = h5io_write_attr_str(&f, "/rho", "undefined", undefined[0] ? undefined : "none");
     if (!st) st = h5io_write_f64(&f, "/profile", 2, dp, prof);
     textout csv;
     FILE *c = open_csv(o, &st, &csv);
@@ -305,6 +315,7 @@ dshap_status correlate_run(const rc_opts *o) {
     if (!o->quiet) {
         printf("correlate: Spearman rho of mean [0, 1]-scaled joint profiles (%lld samples, %d joints) -> %s\n",
                (long long)N, V, o->output);
+        if (undefined[0]) printf("correlate: note: %s\n", undefined);
         printf("%-24s", "");
         for (int b = 0; b < S; b++) printf(" %10.10s", names[b]);
         printf("\n");
