@@ -186,8 +186,11 @@ dshap_status ntu_import(const ntu_import_opts *o, ntu_import_report *r) {
     }
     progress(o, r, n_split, n_split, t0, &last, 1);
     if (r->imported == 0)
-        CHECK_FAIL(DSHAP_EFORMAT, "%s: no sample imported for %s/%s (%ld .skeleton files, %ld read, %ld skipped)",
-                   o->dir, o->benchmark, o->split, r->listed, r->read, r->skipped);
+        CHECK_FAIL(DSHAP_EFORMAT,
+                   "%s: no sample imported for %s/%s (%ld .skeleton files, %ld read, %ld skipped, %ld ignored for their "
+                   "name or an action beyond A%03d, %ld of the other split)",
+                   o->dir, o->benchmark, o->split, r->listed, r->read, r->skipped, r->bad_name, NTU_CLASSES,
+                   r->other_split);
     data_attrs a = {.layout = "ntu25", .benchmark = o->benchmark, .split = o->split, .source = o->dir,
                     .transforms = o->raw ? NULL : ntu_transforms, .n_transforms = o->raw ? 0 : NTU_TRANSFORMS_N};
     opened = 0;

@@ -24,7 +24,7 @@ typedef struct {
 typedef struct {
     long listed;      /* .skeleton files in the folder */
     long ignored;     /* other entries (not .skeleton) */
-    long bad_name;    /* not SsssCcccPpppRrrrAaaa.skeleton */
+    long bad_name;    /* not SsssCcccPpppRrrrAaaa.skeleton, or an action beyond NTU_CLASSES */
     long skip_listed; /* named in the skip list */
     long other_split; /* belong to the other split */
     long read;        /* files of this split that were parsed */
