@@ -43,6 +43,7 @@ static dshap_status write_h5(const synth_opts *o, int64_t n, int group_size, con
     int32_t y[BATCH], len[BATCH], group[BATCH];
     char *names[BATCH] = {0};
     size_t per = (size_t)o->L->C * o->T * o->L->V * o->M;
+    TRY(outpath_check_space(out, (double)n * (double)per * sizeof(float)));
     TRY(data_writer_open(&w, out, o->L->C, o->T, o->L->V, o->M, group_size > 0));
     dshap_status st = DSHAP_OK;
     CHECK(dshap_alloc_floats(&x, per * BATCH, "synthetic batch"));

@@ -16,6 +16,7 @@
 #include "data/ntu_files.h"
 #include "data/ntu_prep.h"
 #include "io/data_write.h"
+#include "io/outpath.h"
 
 #define CHUNK 64             /* files in flight: ~23 MiB for 300 frames */
 #define MAX_LOGGED_SKIPS 50  /* per-file lines; the per-reason counts cover the rest */
@@ -170,6 +171,8 @@ dshap_status ntu_import(const ntu_import_opts *o, ntu_import_report *r) {
     CHECK(dshap_alloc_floats(&c->xyz, (size_t)CHUNK * per, "skeleton buffers"));
     CHECK(dshap_alloc_floats(&c->x, (size_t)CHUNK * per, "sample buffers"));
     for (int i = 0; i < CHUNK; i++) CHECK(dshap_alloc((void **)&c->names[i], NTU_NAME_LEN + 1, "names"));
+    /* every file of the split imported: the largest output, checked first */
+    CHECK(outpath_check_space(o->out, (double)n_split * (double)per * sizeof(float)));
     CHECK(data_writer_open(&w, o->out, 3, o->frames, SK_JOINTS, SK_SLOTS, 0));
     opened = 1;
     for (size_t i0 = 0; i0 < n_split; i0 += CHUNK) {

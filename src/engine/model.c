@@ -95,6 +95,24 @@ static herr_t load_one(hid_t group, const char *name, const H5L_info_t *info, vo
     return 0;
 }
 
+/* The graph is built from the layout; a stored /graph/A (written by
+ * model_save and the PyTorch export) must be that graph, or the file was
+ * made for another one. */
+static dshap_status check_graph(const h5file *f, const dshap_layout *L) {
+    int64_t d[3] = {GRAPH_PARTITIONS, L->V, L->V};
+    float *A = NULL, want[GRAPH_PARTITIONS * LAYOUT_MAX_V * LAYOUT_MAX_V];
+    TRY(h5io_read_f32(f, "/graph/A", 3, d, &A));
+    layout_adjacency(L, want);
+    int64_t n = d[0] * d[1] * d[2], bad = -1;
+    for (int64_t i = 0; i < n && bad < 0; i++)
+        if (!(fabsf(A[i] - want[i]) <= 1e-5f)) bad = i;
+    dshap_free(A);
+    if (bad >= 0)
+        FAIL(DSHAP_EFORMAT, "%s: '/graph/A' differs from the %s layout's graph at element %lld: the model was made "
+             "for another graph", f->path, L->name, (long long)bad);
+    return DSHAP_OK;
+}
+
 dshap_status model_load(dshap_model *m, const char *path) {
     memset(m, 0, sizeof *m);
     m->path = path;
@@ -113,6 +131,7 @@ dshap_status model_load(dshap_model *m, const char *path) {
     H5Gclose(g);
     if (c.st) CHECK(c.st);
     if (r < 0) CHECK_FAIL(DSHAP_EFORMAT, "%s: cannot read '/state_dict'", path);
+    if (h5io_exists(&f, "/graph/A")) CHECK(check_graph(&f, m->arch.layout));
 done:
     free(json);
     h5io_close(&f);

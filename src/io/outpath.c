@@ -58,14 +58,24 @@ dshap_status outpath_check(const char *what, const char *out, const char *const 
     return DSHAP_OK;
 }
 
+static const char *human_size(double bytes, char *buf, size_t cap) {
+    const char *unit[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    int u = 0;
+    while (bytes >= 1024 && u < 6) bytes /= 1024, u++;
+    snprintf(buf, cap, u ? "%.1f %s" : "%.0f %s", bytes, unit[u]);
+    return buf;
+}
+
 dshap_status outpath_check_space(const char *out, double bytes) {
     char dir[PATH_MAX];
     struct statvfs v;
     if (statvfs(folder_of(out, dir, sizeof dir), &v) != 0 || v.f_frsize == 0) return DSHAP_OK;
     uint64_t avail = (uint64_t)v.f_bavail * v.f_frsize;
-    if (bytes > (double)avail)
-        FAIL(DSHAP_EIO, "%s: needs about %.1f MiB, but its disk has only %.1f MiB free", out, bytes / 1048576.0,
-             avail / 1048576.0);
+    if (bytes > (double)avail) {
+        char need[32], have[32];
+        FAIL(DSHAP_EIO, "%s: needs about %s, but its disk has only %s free (the disk is full)", out,
+             human_size(bytes, need, sizeof need), human_size((double)avail, have, sizeof have));
+    }
     return DSHAP_OK;
 }
 

@@ -67,6 +67,23 @@ def make_files(dshap):
     run(dshap, "gradcam", "--model", "m.h5", "--data", "d.h5", "--layer", L, "-o", "gc.h5", cwd=tmp)
     d, gc = os.path.join(tmp, "d.h5"), os.path.join(tmp, "gc.h5")
     out = lambda n: os.path.join(FILES, n)
+    # a small model of the same input (cp29, C = 2, T = 8, M = 1) with a
+    # wrong stored graph: /graph/A of another shape, and with other values
+    with open(os.path.join(tmp, "tiny.json"), "w") as f:
+        f.write('{"act":"swish","att_lay":"fa","blocks_in":1,"blocks_main":1,"conv_lay":"Sep","depth_in":1,'
+                '"depth_main":1,"drop_prob":0.05,"expand_ratio":1.5,"graph_dist_in":1,"graph_dist_main":1,'
+                '"init_lay":4,"reduct_ratio":1,"scale_in":1,"scale_main":1,"stride_in":1,"stride_main":1,'
+                '"temp_win_in":3,"temp_win_main":3,"num_class":2,"layout":"cp29","in_channels":2,"num_frames":8,'
+                '"num_persons":1}')
+    run(dshap, "model", "init", "--arch", "tiny.json", "--seed", "1", "-o", "tiny.h5", cwd=tmp)
+    tiny = os.path.join(tmp, "tiny.h5")
+    edit(tiny, out("graph_shape.h5"), lambda f: replace(f, "graph/A", f["graph/A"][:3]))
+
+    def graph_values(f):
+        A = f["graph/A"][...]
+        A[1, 0, 1] += 0.25
+        replace(f, "graph/A", A)
+    edit(tiny, out("graph_values.h5"), graph_values)
     edit(d, out("y_float.h5"), lambda f: replace(f, "y", np.array([1.5, 0, 1, 0])))
     edit(d, out("y_negative.h5"), lambda f: replace(f, "y", np.array([-1, 0, 1, 0], dtype="i4")))
     edit(d, out("y_short.h5"), lambda f: replace(f, "y", np.array([0, 1, 0], dtype="i4")))
@@ -252,6 +269,9 @@ def cases():
             "--chunk 2 -o x.h5" % f)
     add(1, "x.h5", "x_nan.h5", "explain --model m.h5 --data d.h5 --background files/x_nan.h5 --n-background 2 "
         "--chunk 2 -o x.h5")
+    for m in ["graph_shape.h5", "graph_values.h5"]:
+        add(1, "x.h5", m, "predict --model files/%s --input d.h5 -o x.h5" % m)
+        add(1, "-", m, "model info files/%s" % m)
     for m in ["trunc.h5", "text.h5", "empty.h5", "d.h5", "nothere.h5"]:
         add(1, "x.h5", m, "predict --model %s --input d.h5 -o x.h5" % m)
     add(1, "-", "trunc.h5", "model info trunc.h5")
