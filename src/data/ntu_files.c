@@ -81,7 +81,7 @@ dshap_status ntu_read_skip_list(const char *path, strlist *l) {
     }
     fclose(fp);
     if (!st && l->n == 0) FAIL(DSHAP_EFORMAT, "%s: no sample names (SsssCcccPpppRrrrAaaa) in the skip list", path);
-    if (!st) qsort(l->v, l->n, sizeof *l->v, ntu_cmp_str);
+    if (!st && l->n) qsort(l->v, l->n, sizeof *l->v, ntu_cmp_str);
     return st;
 }
 
@@ -100,6 +100,6 @@ dshap_status ntu_list_dir(const char *dir, strlist *l, ntu_import_report *r) {
         }
     }
     closedir(d);
-    if (!st) qsort(l->v, l->n, sizeof *l->v, ntu_cmp_str);
+    if (!st && l->n) qsort(l->v, l->n, sizeof *l->v, ntu_cmp_str); /* an empty folder: no list to sort (qsort of NULL is UB) */
     return st;
 }
