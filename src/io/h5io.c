@@ -110,11 +110,12 @@ dshap_status h5io_close_write(h5file *f) {
 
 void h5io_release_space(h5file *f) {
     if (f->id < 0) return;
-    /* a failure here only means the close may fail too; it is not retried */
+    /* serial (sec2) files only; if this fails, the close that follows may
+     * fail too, which h5io_close tolerates */
     hid_t fapl = H5Fget_access_plist(f->id);
     int *fd = NULL;
     if (fapl >= 0 && H5Pget_driver(fapl) == H5FD_SEC2 && H5Fget_vfd_handle(f->id, fapl, (void **)&fd) >= 0 && fd &&
-        ftruncate(*fd, 0) != 0) { /* see above */ }
+        ftruncate(*fd, 0) != 0) { /* nothing more to try */ }
     if (fapl >= 0) H5Pclose(fapl);
 }
 
@@ -136,9 +137,9 @@ dshap_status h5io_finish(h5file *f, const char *tmp, const char *final_path) {
 }
 
 void h5io_close(h5file *f) {
-    /* A close that fails (a full disk) leaves the file open inside HDF5; the
-     * library's exit handler would then flush it again and crash, so the
-     * handle is closed with the "strong" degree's retry below. */
+    /* Called once per handle: after a failed close HDF5 keeps the file,
+     * and a second close would crash (main() also leaves out HDF5's exit
+     * handler, which would close it again). */
     if (f->id >= 0) H5Fclose(f->id);
     f->id = H5I_INVALID_HID;
 }
