@@ -17,8 +17,8 @@
  * no signal handlers. dshap_init() is the one explicit step that touches the
  * process: it sets OpenBLAS to one thread per call (the engine parallelises
  * over rows with OpenMP, and OpenBLAS's own threads change results with the
- * thread count); compute calls refuse to run before it. OpenBLAS chooses its
- * kernels when it is loaded: dshap_blas_coretype_hint() says what to put in
+ * thread count); compute calls refuse to run while OpenBLAS runs more
+ * than one thread. OpenBLAS chooses its kernels when it is loaded: dshap_blas_coretype_hint() says what to put in
  * OPENBLAS_CORETYPE before the next process loads it where OpenBLAS 0.3.21
  * does not know the CPU (the dshap CLI re-executes itself with it; a library
  * cannot, the Python package does it before loading this library).
@@ -113,6 +113,8 @@ DSHAP_API dshap_status dshap_predict(const dshap_model_t *m, const float *x, int
 DSHAP_API dshap_status dshap_explainer_create(const dshap_model_t *m, const float *background, int64_t n_background,
                                               const dshap_options *opts, dshap_explainer_t **out);
 DSHAP_API void dshap_explainer_free(dshap_explainer_t *e);
+/* Replace the progress callback of the options it was created with (NULL: none). */
+DSHAP_API void dshap_explainer_set_progress(dshap_explainer_t *e, dshap_progress_fn fn, void *user);
 /* φ0 (K) = (1/R) Σ_r f(b_r), in double. */
 DSHAP_API void dshap_explainer_expected_value(const dshap_explainer_t *e, double *phi0);
 /* Elements of φ per (sample, class) at the explainer's store. */

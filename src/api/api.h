@@ -13,7 +13,7 @@ struct dshap_model_t {
     char path[1024]; /* model.path points here (error messages name it) */
 };
 
-/* DSHAP_EINVAL unless dshap_init() has set OpenBLAS to one thread. */
+/* DSHAP_EINVAL unless OpenBLAS runs one thread (dshap_init, or OPENBLAS_NUM_THREADS=1). */
 dshap_status api_check_init(void);
 /* Rejects a NULL pointer argument with a line naming it. */
 dshap_status api_check_ptr(const void *p, const char *fn, const char *what);

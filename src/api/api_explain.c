@@ -109,6 +109,11 @@ void dshap_explainer_free(dshap_explainer_t *e) {
     dshap_free(e);
 }
 
+void dshap_explainer_set_progress(dshap_explainer_t *e, dshap_progress_fn fn, void *user) {
+    e->o.progress = fn;
+    e->o.progress_user = user;
+}
+
 void dshap_explainer_expected_value(const dshap_explainer_t *e, double *phi0) {
     memcpy(phi0, e->phi0, sizeof(double) * (size_t)e->m->net.arch.num_class);
 }

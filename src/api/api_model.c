@@ -28,7 +28,7 @@ const char *dshap_blas_coretype_hint(void) { return blas_tune_wanted(); }
 
 dshap_status api_check_init(void) {
     if (openblas_get_num_threads() != 1)
-        FAIL(DSHAP_EINVAL, "dshap_init() has not been called (OpenBLAS runs %d threads; the results need one)",
+        FAIL(DSHAP_EINVAL, "OpenBLAS runs %d threads, the results need one: call dshap_init() first",
              openblas_get_num_threads());
     return DSHAP_OK;
 }
