@@ -129,6 +129,11 @@ DSHAP_API int64_t dshap_explainer_store_size(const dshap_explainer_t *e);
  * (in this order), chunk and rules. */
 DSHAP_API dshap_status dshap_explain(dshap_explainer_t *e, const float *x, int64_t n, int n_k, const int32_t *classes,
                                      float *values, float *output, float *residual);
+/* The same for the predicted class of each instance (n_k = 1), picked from
+ * the instance forward the attribution runs anyway (the first largest logit,
+ * as dshap explain --classes pred): classes (n) out. */
+DSHAP_API dshap_status dshap_explain_predicted(dshap_explainer_t *e, const float *x, int64_t n, int32_t *classes,
+                                               float *values, float *output, float *residual);
 
 /* Grad-CAM at a layer (a PyTorch module path, dshap model info --nodes):
  * its map size T' x V. */

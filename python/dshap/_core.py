@@ -24,20 +24,27 @@ def _choice(name, value, table):
 
 
 class Model:
-    """A loaded model: a model.h5 path (dshap model init, tools/export_pytorch.py)
-    or the bytes of a model.h5."""
+    """A loaded model: a model.h5 path (dshap model init, tools/export_pytorch.py),
+    a ShapGCN checkpoint path (*.pth, *.pth.tar, *.pt: converted in memory by the
+    package's copy of tools/export_pytorch.py; needs torch; arch: a dict when the
+    checkpoint has no 'actions'), or the bytes of a model.h5."""
 
-    def __init__(self, source):
+    def __init__(self, source, arch=None):
         self._h = ctypes.c_void_p()
         if isinstance(source, (bytes, bytearray)):
             check(lib.dshap_model_load_memory(bytes(source), len(source), ctypes.byref(self._h)))
             self.path = "<memory>"
         elif isinstance(source, (str, os.PathLike)):
             path = os.fspath(source)
-            check(lib.dshap_model_load(path.encode(), ctypes.byref(self._h)))
+            if path.endswith((".pth", ".pth.tar", ".pt", ".tar")):
+                from ._export import checkpoint_to_model_h5
+                image = checkpoint_to_model_h5(path, arch)
+                check(lib.dshap_model_load_memory(image, len(image), ctypes.byref(self._h)))
+            else:
+                check(lib.dshap_model_load(path.encode(), ctypes.byref(self._h)))
             self.path = path
         else:
-            raise TypeError(f"model: expected a model.h5 path or model.h5 bytes; got {type(source).__name__}")
+            raise TypeError(f"model: expected a model.h5 or checkpoint path, or model.h5 bytes; got {type(source).__name__}")
         info = _lib.ModelInfo()
         lib.dshap_model_get_info(self._h, ctypes.byref(info))
         self.num_class = info.num_class
@@ -145,7 +152,7 @@ class Explanation:
 class DeepExplainer:
     """DeepSHAP of a dshap model against a background, shap.DeepExplainer's interface.
 
-    model: a model.h5 path, model.h5 bytes, or a Model.
+    model: a model.h5 or ShapGCN checkpoint path, model.h5 bytes, or a Model.
     background: (R, 4, 2C, T, V, M) float32 (numpy or torch), used in this order.
     rules: 'exact' (additive DeepLIFT/Shapley rules) or 'shap' (shap.DeepExplainer's
     handlers). chunk, block, memory_gib: as dshap explain (φ's last bits depend on
@@ -191,7 +198,9 @@ class DeepExplainer:
     def explain(self, X, classes="pred", store="joint", persons_each=False, labels=None):
         """φ at a store granularity for a class list (see Model.classes): an Explanation."""
         x = self.model.inputs(X)
-        cls = self.model.classes(x, classes, labels)
+        pred = isinstance(classes, str) and classes == "pred"
+        # 'pred': picked inside the call from the forward it runs anyway
+        cls = np.zeros((x.shape[0], 1), np.int32) if pred else self.model.classes(x, classes, labels)
         h = self._handle(store, persons_each)
         n, nk, K = x.shape[0], cls.shape[1], self.model.num_class
         G = lib.dshap_explainer_store_size(h)
@@ -202,8 +211,11 @@ class DeepExplainer:
         pr = _Progress(self.progress, "dshap")
         try:
             _set_progress(h, pr)
-            check(lib.dshap_explain(h, _fptr(x), n, nk, cls.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)),
-                                    _fptr(values), _fptr(output), _fptr(residual)))
+            cptr = cls.ctypes.data_as(ctypes.POINTER(ctypes.c_int32))
+            if pred:
+                check(lib.dshap_explain_predicted(h, _fptr(x), n, cptr, _fptr(values), _fptr(output), _fptr(residual)))
+            else:
+                check(lib.dshap_explain(h, _fptr(x), n, nk, cptr, _fptr(values), _fptr(output), _fptr(residual)))
         finally:
             _set_progress(h, None)
             pr.close()

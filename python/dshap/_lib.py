@@ -106,6 +106,7 @@ def _declare(lib):
         "dshap_explainer_expected_value": (None, [P, ctypes.POINTER(ctypes.c_double)]),
         "dshap_explainer_store_size": (I64, [P]),
         "dshap_explain": (I, [P, F, I64, I, I32, F, F, F]),
+        "dshap_explain_predicted": (I, [P, F, I64, I32, F, F, F]),
         "dshap_gradcam_layer_shape": (I, [P, ctypes.c_char_p, ctypes.POINTER(I), ctypes.POINTER(I)]),
         "dshap_gradcam": (I, [P, ctypes.c_char_p, F, I64, I, I32, ctypes.POINTER(GradcamOptions), F, F]),
     }

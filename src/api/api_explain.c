@@ -148,8 +148,11 @@ static void bufs_free(explain_bufs *b) {
     dshap_free(b->cls);
 }
 
+/* classes NULL: n_k = 1 and the predicted class of each instance, taken from
+ * its forward in chunk 0 (the first largest logit, as dshap explain --classes
+ * pred), written to picked (n). */
 static dshap_status run_units(dshap_explainer_t *e, engine *eng, const float *x, int64_t n, int n_k,
-                              const int32_t *classes, const granularity *g, explain_bufs *b) {
+                              const int32_t *classes, int32_t *picked, const granularity *g, explain_bufs *b) {
     const dshap_net *net = &e->m->net;
     int K = net->arch.num_class;
     int block = e->o.block < n ? e->o.block : (int)n, chunk = e->o.chunk < e->R ? e->o.chunk : e->R;
@@ -164,7 +167,16 @@ static dshap_status run_units(dshap_explainer_t *e, engine *eng, const float *x,
             int64_t i0 = bl * block;
             int nb = (int)(n - i0 < block ? n - i0 : block);
             TRY(cpu_engine_ops.forward_inst(eng, x + i0 * F, nb, b->logits_inst));
-            for (int64_t ik = 0; ik < (int64_t)nb * n_k; ik++) b->cls[ik] = classes[i0 * n_k + ik];
+            if (!classes && ch == 0)
+                for (int i = 0; i < nb; i++) {
+                    const float *l = b->logits_inst + (int64_t)i * K;
+                    int best = 0;
+                    for (int k = 1; k < K; k++)
+                        if (l[k] > l[best]) best = k;
+                    picked[i0 + i] = best;
+                }
+            const int32_t *src = classes ? classes : picked;
+            for (int64_t ik = 0; ik < (int64_t)nb * n_k; ik++) b->cls[ik] = src[i0 * n_k + ik];
             memset(b->phi, 0, sizeof(double) * (size_t)((int64_t)nb * n_k * G));
             memset(b->tot, 0, sizeof(double) * (size_t)((int64_t)nb * n_k));
             TRY(cpu_engine_ops.attribute(eng, rules, n_k, b->cls, g, b->phi, b->tot));
@@ -181,19 +193,17 @@ static dshap_status run_units(dshap_explainer_t *e, engine *eng, const float *x,
     return DSHAP_OK;
 }
 
-dshap_status dshap_explain(dshap_explainer_t *e, const float *x, int64_t n, int n_k, const int32_t *classes,
-                           float *values, float *output, float *residual) {
-    const char *fn = "dshap_explain";
+static dshap_status explain(dshap_explainer_t *e, const float *x, int64_t n, int n_k, const int32_t *classes,
+                            int32_t *picked, float *values, float *output, float *residual, const char *fn) {
     TRY(api_check_ptr(e, fn, "explainer"));
     TRY(api_check_ptr(x, fn, "x"));
-    TRY(api_check_ptr(classes, fn, "classes"));
     TRY(api_check_ptr(values, fn, "values"));
     TRY(api_check_init());
     const dshap_net *net = &e->m->net;
     int K = net->arch.num_class;
     if (n < 1 || n > (1 << 30)) FAIL(DSHAP_EINVAL, "%s: n = %lld, needs 1 to 2^30 instances", fn, (long long)n);
     if (n_k < 1 || n_k > K) FAIL(DSHAP_EINVAL, "%s: n_k = %d classes per instance, needs 1 to %d", fn, n_k, K);
-    TRY(api_check_classes(classes, n, n_k, K, fn));
+    if (classes) TRY(api_check_classes(classes, n, n_k, K, fn));
     granularity g = explainer_gran(e);
     int64_t F = (int64_t)ARCH_BRANCHES * g.C * g.T * g.V * g.M, G = gran_size(&g);
     TRY(api_check_finite(x, n, F, fn, "x"));
@@ -212,7 +222,8 @@ dshap_status dshap_explain(dshap_explainer_t *e, const float *x, int64_t n, int 
     CHECK(dshap_calloc((void **)&b.cls, (size_t)block * n_k, sizeof(int), "classes"));
     engine_cfg cfg = make_cfg(e, block, chunk, n_k);
     CHECK(cpu_engine_ops.create(&eng, net, &cfg));
-    CHECK(run_units(e, eng, x, n, n_k, classes, &g, &b));
+    CHECK(run_units(e, eng, x, n, n_k, classes, picked, &g, &b));
+    if (!classes) classes = picked;
     /* As explain_combine: φ = (float)(Σ / R); the residual from the float
      * total and the float logit. */
     int full = g.kind == STORE_FULL;
@@ -237,4 +248,16 @@ done:
     if (eng) cpu_engine_ops.destroy(eng);
     bufs_free(&b);
     return st;
+}
+
+dshap_status dshap_explain(dshap_explainer_t *e, const float *x, int64_t n, int n_k, const int32_t *classes,
+                           float *values, float *output, float *residual) {
+    TRY(api_check_ptr(classes, "dshap_explain", "classes"));
+    return explain(e, x, n, n_k, classes, NULL, values, output, residual, "dshap_explain");
+}
+
+dshap_status dshap_explain_predicted(dshap_explainer_t *e, const float *x, int64_t n, int32_t *classes, float *values,
+                                     float *output, float *residual) {
+    TRY(api_check_ptr(classes, "dshap_explain_predicted", "classes"));
+    return explain(e, x, n, 1, NULL, classes, values, output, residual, "dshap_explain_predicted");
 }

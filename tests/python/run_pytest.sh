@@ -16,9 +16,13 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$py" -m venv --system-site-packages "$tmp/venv"
-# build in a copy: an in-tree build would leave build/ and *.egg-info in python/
-cp -r "$repo/python" "$tmp/src"
-"$tmp/venv/bin/pip" install -q --no-build-isolation --no-deps --no-index "$tmp/src" >/dev/null
+# build in a copy (an in-tree build leaves build/ and *.egg-info in python/)
+# with the two files setup.py takes from the checkout
+mkdir -p "$tmp/src/tools" "$tmp/src/tests/reference"
+cp -r "$repo/python" "$tmp/src/python"
+cp "$repo/tools/export_pytorch.py" "$tmp/src/tools/"
+cp "$repo/tests/reference/shapgcn_torch.py" "$tmp/src/tests/reference/"
+"$tmp/venv/bin/pip" install -q --no-build-isolation --no-deps --no-index "$tmp/src/python" >/dev/null
 export DSHAP_LIBRARY=$lib DSHAP_CLI=$cli
 cd "$tmp"  # the installed package, not the source tree, is imported
 "$tmp/venv/bin/python" -c 'import dshap, sys; sys.exit(0 if dshap.__file__.startswith(sys.prefix) else 1)' ||
