@@ -49,7 +49,8 @@ typedef struct dshap_explainer_t dshap_explainer_t; /* a model plus a background
 
 typedef enum { DSHAP_RULES_EXACT = 0, DSHAP_RULES_SHAP = 1 } dshap_rules;
 /* The stored granularity of φ per (sample, class), as dshap explain --store:
- * joint (V), channel-joint (4, 2C, V), frame (T, V), full (4, 2C, T, V, M). */
+ * joint (V), channel-joint (4, 2C, V), frame (T, V), each with a trailing M
+ * when persons_each; full (4, 2C, T, V, M). */
 typedef enum { DSHAP_STORE_JOINT = 0, DSHAP_STORE_CHANNEL_JOINT = 1, DSHAP_STORE_FRAME = 2, DSHAP_STORE_FULL = 3 } dshap_store;
 
 /* Progress: called after each work unit with units done and the total; a

@@ -61,6 +61,8 @@ for i in range(repeats):
     res["py_wall"].append(time.perf_counter() - t0)
     res["py_cpu"].append(cpu(resource.RUSAGE_SELF) - c0)
     assert r.values.tobytes() == ref.tobytes(), "Python and CLI attributions differ"
+for k, v in res.items():
+    print(f"  {k:9s} " + " ".join(f"{t:7.2f}" for t in v))
 b = {k: min(v) for k, v in res.items()}
 print(f"demo job, 1 process, 1 thread, best of {repeats} (same bytes):")
 print(f"  CLI engine {b['cli_wall']:.2f} s wall, CLI process {b['cli_cpu']:.2f} s CPU")

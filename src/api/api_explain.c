@@ -38,10 +38,9 @@ static engine_cfg make_cfg(const dshap_explainer_t *e, int block, int chunk, int
 static dshap_status expected_value(dshap_explainer_t *e) {
     const dshap_net *net = &e->m->net;
     int K = net->arch.num_class, chunk = e->o.chunk < e->R ? e->o.chunk : e->R;
-    int64_t F = 0;
     dshap_model_info info;
     dshap_model_get_info(e->m, &info);
-    F = info.sample_size;
+    int64_t F = info.sample_size;
     engine_cfg cfg = make_cfg(e, 1, chunk, 1);
     engine *eng = NULL;
     float *lg = NULL;
