@@ -20,7 +20,8 @@ done
 
 pkgs=(build-essential cmake pkg-config openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools
       libhwloc-dev hwloc libopenblas-dev libcjson-dev python3 python3-h5py clang librsvg2-bin
-      slurm-wlm munge)
+      slurm-wlm munge
+      python3-numpy python3-pytest python3-venv python3-setuptools python3-wheel)  # python/ and its tests
 [ "$want_reference" = 1 ] && pkgs+=(python3-torch python3-h5py python3-scipy python3-numpy python3-venv)
 [ "$want_slurm" = 1 ] && pkgs+=(slurm-wlm munge)
 
@@ -44,4 +45,8 @@ fi
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)" >/dev/null
-echo "setup: built build/dshap"
+# libdshap.so, dshap.h and the CLI into /usr/local, where the loader finds
+# the library (the Python package loads libdshap.so.0 by name).
+cmake --install build >/dev/null
+ldconfig
+echo "setup: built build/dshap, installed dshap and libdshap into /usr/local"

@@ -228,6 +228,24 @@ def _torch_load(path):
         return torch.load(path, map_location='cpu')
 
 
+def read_checkpoint(path, arch=None, overrides=None):
+    """A ShapGCN checkpoint ({'model': state_dict, 'actions': ...}) -> (state_dict,
+    completed arch). arch: a dict overriding the checkpoint's 'actions'."""
+    ck = _torch_load(path)
+    if not isinstance(ck, dict) or 'model' not in ck:
+        raise ExportError(f"{path}: not a ShapGCN checkpoint (no 'model' entry)")
+    if arch is None and ck.get('actions') is None:
+        raise ExportError(f"{path}: checkpoint has no 'actions'; pass --arch ARCH.json")
+    return complete(ck['model'], arch, ck.get('actions'), overrides or {})
+
+
+def complete(sd, arch, actions, overrides):
+    sd = _tensor_dict({_unwrap(k): v for k, v in merge_checkpoint_model(sd).items()})
+    if arch is None:
+        arch = actions_to_arch(actions, infer_meta(sd).get('layout', overrides.get('layout')))
+    return sd, complete_arch(arch, sd, overrides)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('paths', nargs='+', metavar='PATH',
@@ -240,7 +258,13 @@ def main(argv=None):
     p.add_argument('--persons', type=int, help='M (default: 2 for ntu25, 1 for cp)')
     p.add_argument('--in-channels', type=int, help='raw C (3 ntu, 2 cp)')
     a = p.parse_args(argv)
+    overrides = {'layout': a.layout, 'num_class': a.num_class, 'num_frames': a.frames,
+                 'num_persons': a.persons, 'in_channels': a.in_channels}
     try:
+        arch = None
+        if a.arch:
+            with open(a.arch) as fh:
+                arch = json.load(fh)
         if a.state_dict:
             if len(a.paths) != 1 or not a.arch:
                 raise ExportError("usage: --state-dict SD.pt --arch ARCH.json model.h5")
@@ -248,27 +272,12 @@ def main(argv=None):
             sd = _torch_load(a.state_dict)
             if isinstance(sd, dict) and 'model' in sd and isinstance(sd['model'], dict):
                 sd = sd['model']
-            arch = {}
+            sd, arch = complete(sd, arch, None, overrides)
         else:
             if len(a.paths) != 2:
                 raise ExportError("usage: CHECKPOINT.pth.tar model.h5")
-            ck = _torch_load(a.paths[0])
             out = a.paths[1]
-            if not isinstance(ck, dict) or 'model' not in ck:
-                raise ExportError(f"{a.paths[0]}: not a ShapGCN checkpoint (no 'model' entry)")
-            sd = ck['model']
-            arch = None if a.arch else ck.get('actions')
-            if arch is None and not a.arch:
-                raise ExportError("checkpoint has no 'actions'; pass --arch ARCH.json")
-        sd = _tensor_dict({_unwrap(k): v for k, v in merge_checkpoint_model(sd).items()})
-        if a.arch:
-            with open(a.arch) as fh:
-                arch = json.load(fh)
-        else:
-            arch = actions_to_arch(arch, infer_meta(sd).get('layout', a.layout))
-        arch = complete_arch(arch, sd, {'layout': a.layout, 'num_class': a.num_class,
-                                        'num_frames': a.frames, 'num_persons': a.persons,
-                                        'in_channels': a.in_channels})
+            sd, arch = read_checkpoint(a.paths[0], arch, overrides)
         arch = export_model(sd, arch, out)
     except ExportError as e:
         print(f"export_pytorch: error: {e}", file=sys.stderr)

@@ -6,6 +6,12 @@
 extern "C" {
 #endif
 
+/* libdshap is built with hidden visibility: what carries DSHAP_API is its
+ * public interface (include/dshap/dshap.h), nothing else is exported. */
+#ifndef DSHAP_API
+#define DSHAP_API __attribute__((visibility("default")))
+#endif
+
 typedef enum {
     DSHAP_OK = 0,
     DSHAP_EINVAL = 1,   /* bad argument or flag */
@@ -18,11 +24,11 @@ typedef enum {
 } dshap_status;
 
 /* The message of the most recent failure on this thread ("file: problem"). */
-const char *dshap_last_error(void);
+DSHAP_API const char *dshap_last_error(void);
 /* Where the failure was raised (source file:line), for --verbose/DSHAP_DEBUG. */
-const char *dshap_last_error_origin(void);
+DSHAP_API const char *dshap_last_error_origin(void);
 /* Short name of a status code. */
-const char *dshap_status_name(dshap_status s);
+DSHAP_API const char *dshap_status_name(dshap_status s);
 
 #ifdef __cplusplus
 }

@@ -8,17 +8,20 @@
 
 const char *blas_corename(void) { return openblas_get_corename(); }
 
-void blas_tune_reexec(char **argv) {
+const char *blas_tune_wanted(void) {
     const char *mode = getenv("DSHAP_BLAS_AUTO");
-    if (getenv("OPENBLAS_CORETYPE") || (mode && !strcmp(mode, "0"))) return;
+    if (getenv("OPENBLAS_CORETYPE") || (mode && !strcmp(mode, "0"))) return NULL;
     const char *core = openblas_get_corename();
-    if (!core || (strcasecmp(core, "prescott") && strcasecmp(core, "core2") && strcasecmp(core, "nehalem"))) return;
-    const char *want = NULL;
+    if (!core || (strcasecmp(core, "prescott") && strcasecmp(core, "core2") && strcasecmp(core, "nehalem"))) return NULL;
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
-        want = "SkylakeX";
-    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        want = "Haswell";
+        return "SkylakeX";
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
+    return NULL;
+}
+
+void blas_tune_reexec(char **argv) {
+    const char *want = blas_tune_wanted();
     if (!want) return;
     setenv("OPENBLAS_CORETYPE", want, 1);
     setenv("DSHAP_BLAS_AUTO", "0", 1); /* once only */

@@ -8,6 +8,9 @@
 #define DSHAP_BLAS_TUNE_H
 
 void blas_tune_reexec(char **argv);
+/* The coretype that re-execution would set (NULL: none needed, or the user
+ * chose one); the library reports it instead of re-executing. */
+const char *blas_tune_wanted(void);
 /* The kernel family OpenBLAS uses, for reports ("SkylakeX", ...). */
 const char *blas_corename(void);
 
