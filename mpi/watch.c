@@ -215,13 +215,22 @@ dshap_status watch_start(MPI_Comm comm, int rank, int size, int local_rank, cons
             ok = 0;
         }
     }
+    if (ok && w && pthread_create(&w->thread, NULL, watch_loop, w) != 0) {
+        snprintf(why, sizeof why, "cannot start its thread");
+        ok = 0;
+    }
+    /* A watch that cannot be set up (names that do not resolve, a firewall)
+     * must not cost the job: say so once per host and run unwatched. */
     MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, comm);
-    if (!ok) CHECK_FAIL(DSHAP_EMPI, "node-loss watch on %s: %s", host, why);
-    if (!all_ok) CHECK_FAIL(DSHAP_EMPI, "node-loss watch: another host could not set up its heartbeat");
-    if (w && pthread_create(&w->thread, NULL, watch_loop, w) != 0)
-        CHECK_FAIL(DSHAP_EMPI, "node-loss watch on %s: cannot start its thread", host);
-    *out = w;
-    w = NULL;
+    if (!ok) fprintf(stderr, "dshap: warning: node-loss watch off (%s: %s)\n", host, why);
+    if (all_ok) {
+        *out = w;
+        w = NULL;
+    } else if (w && ok) {
+        /* this host's thread runs, another host has none: stop ours */
+        watch_stop(w);
+        w = NULL;
+    }
 done:
     if (w) {
         for (int i = 0; i < 2; i++)

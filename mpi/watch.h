@@ -12,7 +12,9 @@
  * tears the rest down and a batch script can tell a lost node (worth a
  * requeue and --resume) from a failed job.
  * A clean exit says goodbye first, so a finished host is never taken for a
- * lost one. One host (or one rank): nothing is started. */
+ * lost one. One host (or one rank): nothing is started. Where the ring
+ * cannot be set up (host names that do not resolve, blocked ports), each
+ * failing host prints one warning and the job runs unwatched. */
 #ifndef DSHAP_WATCH_H
 #define DSHAP_WATCH_H
 
@@ -25,8 +27,8 @@
 
 typedef struct dist_watch dist_watch;
 
-/* Collective over comm. *out is NULL when all ranks share one host, and
- * on ranks that are not their host's first. */
+/* Collective over comm. *out is NULL when all ranks share one host, on
+ * ranks that are not their host's first, and when the watch is off. */
 dshap_status watch_start(MPI_Comm comm, int rank, int size, int local_rank, const char *host, dist_watch **out);
 /* Say goodbye to the neighbours, stop the thread, free. NULL is fine. */
 void watch_stop(dist_watch *w);

@@ -105,6 +105,9 @@ stop() {
     kill_host "$ns" || true
     ip netns del "$ns" || true
   done
+  # Shared-memory segments of killed MPI processes stay in /dev/shm (shared
+  # by the namespaces); their names carry our hosts' unique names.
+  rm -f /dev/shm/vader_segment."$HOST_A".* /dev/shm/vader_segment."$HOST_B".*
   rm -f "$env_file"
 }
 
