@@ -1,4 +1,5 @@
 #include "mpi/dist.h"
+#include "mpi/watch.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,11 +25,15 @@ dshap_status dist_init(dist_ctx *d, int *argc, char ***argv) {
     MPI_Comm_free(&local);
     if (gethostname(d->host, sizeof d->host) != 0) snprintf(d->host, sizeof d->host, "?");
     d->host[sizeof d->host - 1] = '\0';
+    d->watch = NULL;
+    if (d->local_size < d->size) return watch_start(d->comm, d->rank, d->size, d->local_rank, d->host, &d->watch);
     return DSHAP_OK;
 }
 
 void dist_finalize(dist_ctx *d) {
     int fin = 0;
+    watch_stop(d->watch);
+    d->watch = NULL;
     MPI_Finalized(&fin);
     if (!fin) MPI_Finalize();
 }

@@ -14,6 +14,7 @@ typedef struct {
     int rank, size;
     int local_rank, local_size; /* among the ranks on this node */
     char host[256];
+    struct dist_watch *watch; /* node-loss heartbeat (mpi/watch.h); NULL on one host */
 } dist_ctx;
 
 dshap_status dist_init(dist_ctx *d, int *argc, char ***argv);
