@@ -2,10 +2,12 @@
  * combine chunk partials in chunk order on each block's owner, write. */
 #include "jobs/explain.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/mem.h"
@@ -47,6 +49,30 @@ static dshap_status validate(const explain_opts *o, const dshap_net *net, const 
     return xfer_check(o->transport, o->engine != NULL && o->gpu >= 0);
 }
 
+/* The output location, before any work: the names the job will create
+ * (OUT.part, OUT.ckpt/unit-NNNNNNNN.bin.tmp) must fit the system's limits,
+ * OUT must not be a directory and its folder must be writable. */
+static dshap_status check_output(const char *out) {
+    size_t n = strlen(out);
+    const char *slash = strrchr(out, '/'), *base = slash ? slash + 1 : out;
+    if (n + sizeof "/unit-00000000.bin.tmp" + sizeof ".ckpt" >= PATH_MAX)
+        FAIL(DSHAP_EINVAL, "-o: the output path (%zu characters, '%.40s...') is too long: with its checkpoint names it "
+                           "must stay under PATH_MAX = %d", n, out, PATH_MAX);
+    if (!*base) FAIL(DSHAP_EINVAL, "%s: -o names a directory, not a file", out);
+    if (strlen(base) + sizeof ".ckpt" - 1 > NAME_MAX)
+        FAIL(DSHAP_EINVAL, "%s: the file name is %zu characters; with the '.ckpt' suffix it must stay within %d", out,
+             strlen(base), NAME_MAX);
+    struct stat s;
+    if (stat(out, &s) == 0 && S_ISDIR(s.st_mode)) FAIL(DSHAP_EINVAL, "%s: -o names a directory, not a file", out);
+    char *dir = slash ? strndup(out, (size_t)(slash - out) + (slash == out)) : strdup(".");
+    if (!dir) FAIL(DSHAP_ENOMEM, "%s: out of memory checking the output folder", out);
+    int ok = stat(dir, &s) == 0 && S_ISDIR(s.st_mode), can = ok && access(dir, W_OK | X_OK) == 0;
+    free(dir);
+    if (!ok) FAIL(DSHAP_EIO, "%s: the output folder does not exist", out);
+    if (!can) FAIL(DSHAP_EIO, "%s: the output folder is not writable", out);
+    return DSHAP_OK;
+}
+
 dshap_status explain_run(dist_ctx *d, const explain_opts *o) {
     double t_start = dist_time();
     dshap_model m = {0};
@@ -62,7 +88,8 @@ dshap_status explain_run(dist_ctx *d, const explain_opts *o) {
     data.f.id = bg.f.id = H5I_INVALID_HID;
 
     /* Phase 1: every rank loads and validates; failures agreed collectively. */
-    dshap_status st = model_load(&m, o->model);
+    dshap_status st = d->rank == 0 ? check_output(o->output) : DSHAP_OK;
+    if (!st) st = model_load(&m, o->model);
     if (!st) st = net_build(&net, &m);
     if (!st) st = inputs_open(&data, o->data, &m.arch);
     if (!st) st = inputs_open(&bg, o->background, &m.arch);
