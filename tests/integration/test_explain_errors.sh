@@ -21,7 +21,7 @@ expect_error() { # name expected-substring args...
   rm -f "$t/out.h5"
   out=$("$dshap" explain --model "$t/model.h5" --no-progress "$@" -o "$t/out.h5" 2>&1 >/dev/null); rc=$?
   lines=$(printf '%s\n' "$out" | grep -c .)
-  if [ $rc -ne 0 ] && [ "$lines" = 1 ] && printf '%s' "$out" | grep -qF -- "$want" && [ ! -e "$t/out.h5" ] && [ ! -e "$t/out.h5.part" ]; then
+  if [ $rc -ne 0 ] && [ "$lines" = 1 ] && printf '%s' "$out" | grep -qF -- "$want" && [ ! -e "$t/out.h5" ] && [ ! -e "$t/out.h5.part" ] && [ ! -e "$t/out.h5.ckpt" ]; then
     pass=$((pass + 1)); echo "ok: $name: $out"
   else
     fail=$((fail + 1)); echo "FAIL: $name (rc $rc, $lines lines): $out"
@@ -46,6 +46,17 @@ expect_error "bad index file" "not a row index" "${d[@]}" --background "$t/bg.h5
 expect_error "index out of range" "not a row index" "${d[@]}" --background "$t/bg.h5" --background-indices "$t/idx_range.txt"
 expect_error "data is a model" "expected a dshap-inputs or dshap-data file" --data "$t/model.h5" --background "$t/bg.h5"
 expect_error "unknown flag" "unknown or incomplete option" "${d[@]}" --background "$t/bg.h5" --frobnicate
+# a failed additivity check is a result, not an interruption: no checkpoint stays
+# (the run gets as far as its log lines, so the error is its last line)
+rm -rf "$t/out.h5" "$t/out.h5.ckpt"
+out=$("$dshap" explain --model "$t/model.h5" --no-progress "${d[@]}" --background "$t/bg.h5" --n-background 4 \
+      --check-additivity 1e-12 -o "$t/out.h5" 2>&1 >/dev/null); rc=$?
+if [ $rc -ne 0 ] && printf '%s' "$out" | tail -1 | grep -q "additivity check failed.*no output written" &&
+   [ ! -e "$t/out.h5" ] && [ ! -e "$t/out.h5.part" ] && [ ! -e "$t/out.h5.ckpt" ]; then
+  pass=$((pass + 1)); echo "ok: additivity check: $(printf '%s' "$out" | tail -1)"
+else
+  fail=$((fail + 1)); echo "FAIL: additivity check (rc $rc): $out; left: $(ls "$t" | grep out.h5)"
+fi
 # the output location is checked before any work (nothing computed, no .ckpt/)
 expect_output_error() { # name expected-substring output
   local name=$1 want=$2 o=$3
