@@ -102,7 +102,7 @@ static herr_t load_one(hid_t group, const char *name, const H5L_info_t *info, vo
         return -1;
     }
     dshap_param *p;
-    if ((c->st = model_add(c->m, name, rank, dims, integer, &p))) return -1;
+    if ((c->st = h5io_in_file(c->f->path, path, model_add(c->m, name, rank, dims, integer, &p)))) return -1;
     snprintf(p->dtype, sizeof p->dtype, "%s", dtype);
     if (integer) {
         int32_t *tmp;

@@ -94,8 +94,8 @@ int h5io_exists(const h5file *f, const char *name) {
 /* A declared shape must be one the file can hold: element and byte counts
  * in 64 bits without overflow, and the bytes actually stored must match
  * (contiguous or unfiltered chunks: at least the declared bytes, since never
- * written storage would read as fill values; filtered chunks: within deflate's
- * ~1032:1 limit). So a flipped byte in a shape, or 2^33 samples declared in
+ * written storage would read as fill values; deflate: within its 1032:1
+ * limit; other filters: something stored). So a flipped byte in a shape, or 2^33 samples declared in
  * a 139 KB file, fails here, before anything is allocated or written. */
 static dshap_status check_stored(const h5file *f, const char *name, hid_t ds, int r, const hsize_t *d) {
     hid_t t = H5Dget_type(ds);
@@ -115,10 +115,22 @@ static dshap_status check_stored(const h5file *f, const char *name, hid_t ds, in
     }
     if (vlen) return DSHAP_OK; /* variable-length data lives on the heap, not in the dataset's storage */
     uint64_t want = n * elem, have = H5Dget_storage_size(ds);
+    /* 0: no filter, 1: only deflate (and shuffle, fletcher32), 2: others
+     * (plugins such as zstd compress zeros beyond any fixed ratio: there,
+     * only "nothing stored at all" is certain) */
+    int filtered = 0;
     hid_t dcpl = H5Dget_create_plist(ds);
-    int filtered = dcpl >= 0 && H5Pget_nfilters(dcpl) > 0;
+    for (int i = 0, nf = dcpl >= 0 ? H5Pget_nfilters(dcpl) : 0; i < nf; i++) {
+        unsigned flags, cd[8];
+        size_t ncd = 8;
+        H5Z_filter_t id = H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, cd, 0, NULL, NULL);
+        int known = id == H5Z_FILTER_DEFLATE || id == H5Z_FILTER_SHUFFLE || id == H5Z_FILTER_FLETCHER32;
+        if (!known) filtered = 2;
+        else if (!filtered) filtered = 1;
+    }
     if (dcpl >= 0) H5Pclose(dcpl);
-    if (want && (filtered ? want / 1032 > have : have < want))
+    uint64_t need = filtered == 2 ? 1 : filtered == 1 ? want / 1032 : want;
+    if (want && have < need)
         FAIL(DSHAP_EFORMAT, "%s: dataset '%s' declares %llu elements (%llu bytes) but the file stores %llu bytes of it "
                             "(a damaged shape?)", f->path, name, (unsigned long long)n, (unsigned long long)want,
              (unsigned long long)have);
@@ -144,6 +156,13 @@ dshap_status h5io_shape(const h5file *f, const char *name, int *rank, int64_t di
     H5Sclose(sp);
     H5Dclose(ds);
     return st;
+}
+
+dshap_status h5io_in_file(const char *path, const char *what, dshap_status st) {
+    if (st != DSHAP_ENOMEM) return st;
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", dshap_last_error());
+    return dshap_fail(st, __FILE__, __LINE__, "%s: %s (dataset '%s')", path, msg, what);
 }
 
 static dshap_status check_shape(const h5file *f, const char *name, int rank, int64_t dims[], int64_t *count) {
@@ -184,7 +203,7 @@ static dshap_status read_typed(const h5file *f, const char *name, int rank, int6
         FAIL(DSHAP_EFORMAT, "%s: dataset '%s' is not numeric", f->path, name);
     }
     void *buf = NULL;
-    dshap_status st = dshap_alloc(&buf, (size_t)n * elem, name);
+    dshap_status st = h5io_in_file(f->path, name, dshap_alloc(&buf, (size_t)n * elem, name));
     if (st == DSHAP_OK && n > 0 && H5Dread(ds, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
         st = dshap_fail(DSHAP_EIO, __FILE__, __LINE__, "%s: reading dataset '%s' failed", f->path, name);
     H5Dclose(ds);
