@@ -19,8 +19,8 @@ version=$(sed -n 's/^project(dshap VERSION \([0-9.]*\).*/\1/p' "$root/CMakeLists
 cflags="-g -O1 $san -fsanitize=fuzzer-no-link -I$root/src -I$root/include -I$root -I/usr/include/x86_64-linux-gnu"
 printf '#define DSHAP_VERSION "%s"\n' "${version:-0}" >"$work/version.h"
 cflags="$cflags $hdf5_inc -include $work/version.h"
-# the library's sources as CMakeLists.txt globs them (no CUDA)
-srcs=$(cd "$root" && ls src/core/*.c src/io/*.c src/engine/*.c src/cpu/*.c src/data/*.c src/jobs/*.c src/study/*.c mpi/*.c)
+# the library's layers the readers use (CMakeLists.txt globs; no CUDA, no jobs/ or study/)
+srcs=$(cd "$root" && ls src/core/*.c src/io/*.c src/engine/*.c src/cpu/*.c src/data/*.c mpi/*.c)
 mkdir -p "$work/obj"
 compile() { $cc $cflags -c "$root/$1" -o "$work/obj/${1//\//_}.o" 2>>"$work/build.log"; }
 export -f compile; export cc cflags root work
