@@ -10,6 +10,12 @@ dshap_status dist_init(dist_ctx *d, int *argc, char ***argv) {
     int inited = 0;
     MPI_Initialized(&inited);
     if (!inited) {
+        /* Open MPI 4.1's 'lockedfile' shared-file-pointer component formats
+         * the file name into a fixed 256-byte buffer when MPI_File_open (so
+         * H5Fcreate with MPI-IO) probes it: an output path of about 240
+         * characters aborts the job. dshap never uses shared file pointers,
+         * so that component is left out unless the user chose otherwise. */
+        setenv("OMPI_MCA_sharedfp", "^lockedfile", 0);
         int provided;
         if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
             FAIL(DSHAP_EMPI, "MPI initialisation failed");

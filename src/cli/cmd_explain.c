@@ -1,8 +1,10 @@
 /* dshap explain — DeepSHAP attributions over all MPI ranks. */
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "engine/backend.h"
@@ -185,7 +187,30 @@ int cmd_explain(int argc, char **argv) {
         dist_finalize(&d);
         return 1;
     }
+    /* every rank parses the same flags; only rank 0 may say what is wrong
+     * with them (else 3 ranks print 3 interleaved copies) */
+    int saved_err = -1, saved_out = -1;
+    if (d.rank != 0) {
+        int null = open("/dev/null", O_WRONLY);
+        fflush(stdout);
+        fflush(stderr);
+        if (null >= 0) {
+            saved_err = dup(2);
+            saved_out = dup(1);
+            dup2(null, 2);
+            dup2(null, 1);
+            close(null);
+        }
+    }
     int rc = parse(argc0, argv0, &o, &bind, &backend);
+    if (saved_err >= 0) {
+        fflush(stdout);
+        fflush(stderr);
+        dup2(saved_err, 2);
+        dup2(saved_out, 1);
+        close(saved_err);
+        close(saved_out);
+    }
     if (rc) {
         jobfile_free(&jf);
         dist_finalize(&d);

@@ -102,10 +102,12 @@ static float *b_param(builder *b, const char *name, int rank, const int64_t *dim
     for (int i = 0; ok && i < rank; i++) ok = p->dims[i] == dims[i];
     if (!ok) {
         char got[96], want[96];
-        b->st = dshap_fail(DSHAP_EFORMAT, __FILE__, __LINE__, "%s: tensor '%s' has shape %s, the architecture needs %s",
+        /* the dtype too: an integer tensor of the right shape is still wrong */
+        b->st = dshap_fail(DSHAP_EFORMAT, __FILE__, __LINE__,
+                           "%s: tensor '%s' has shape %s (%s), the architecture needs %s (float)",
                            b->model->path ? b->model->path : "model", name,
                            fmt_shape(p->rank, p->dims, got, sizeof got),
-                           fmt_shape(rank, dims, want, sizeof want));
+                           p->dtype[0] ? p->dtype : p->data ? "float32" : "integer", fmt_shape(rank, dims, want, sizeof want));
         return NULL;
     }
     p->used = 1;
@@ -406,6 +408,16 @@ dshap_status net_init_random(dshap_net *net, dshap_model *m, uint64_t seed) {
     TRY(build(net, m, 1, seed));
     dshap_status st = net_calibrate_bn(net, m, seed);
     if (st) net_free(net);
+    return st;
+}
+
+dshap_status net_param_shapes(const dshap_arch *a, dshap_model *shapes) {
+    memset(shapes, 0, sizeof *shapes);
+    shapes->arch = *a;
+    dshap_net net;
+    dshap_status st = build(&net, shapes, 1, 0); /* the model's own size again, briefly */
+    if (st) model_free(shapes);
+    else net_free(&net);
     return st;
 }
 

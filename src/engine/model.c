@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fmt.h"
 #include "core/mem.h"
+#include "engine/net.h"
 #include "io/h5io.h"
 
 dshap_param *model_find(const dshap_model *m, const char *name) {
@@ -50,9 +52,19 @@ void model_free(dshap_model *m) {
 
 typedef struct {
     dshap_model *m;
+    const dshap_model *want; /* the architecture's tensors (shapes, kinds) */
     const h5file *f;
     dshap_status st;
+    char unknown[200];       /* first tensor the architecture does not have (not read) */
 } load_ctx;
+
+static void dtype_name(hid_t t, char *out, size_t cap) {
+    H5T_class_t c = H5Tget_class(t);
+    size_t bits = 8 * H5Tget_size(t);
+    if (c == H5T_FLOAT) snprintf(out, cap, "float%zu", bits);
+    else if (c == H5T_INTEGER) snprintf(out, cap, "%sint%zu", H5Tget_sign(t) == H5T_SGN_NONE ? "u" : "", bits);
+    else snprintf(out, cap, "non-numeric");
+}
 
 static herr_t load_one(hid_t group, const char *name, const H5L_info_t *info, void *data) {
     load_ctx *c = data;
@@ -69,10 +81,29 @@ static herr_t load_one(hid_t group, const char *name, const H5L_info_t *info, vo
     hid_t ds = H5Dopen2(c->f->id, path, H5P_DEFAULT);
     hid_t t = H5Dget_type(ds);
     int integer = H5Tget_class(t) == H5T_INTEGER;
+    char dtype[12];
+    dtype_name(t, dtype, sizeof dtype);
     H5Tclose(t);
     H5Dclose(ds);
+    /* Checked against the architecture before anything is allocated: a
+     * declared (2^36,) or a flipped byte in a shape never reaches malloc. */
+    const dshap_param *w = model_find(c->want, name);
+    if (!w) {
+        if (!c->unknown[0]) snprintf(c->unknown, sizeof c->unknown, "%s", name);
+        return 0;
+    }
+    int same = w->rank == rank && !!w->idata == integer;
+    for (int i = 0; same && i < rank; i++) same = w->dims[i] == dims[i];
+    if (!same) {
+        char got[96], need[96];
+        c->st = dshap_fail(DSHAP_EFORMAT, __FILE__, __LINE__, "%s: tensor '%s' has shape %s (%s), the architecture needs %s (%s)",
+                           c->f->path, name, fmt_shape(rank, dims, got, sizeof got), dtype,
+                           fmt_shape(w->rank, w->dims, need, sizeof need), w->idata ? "integer" : "float");
+        return -1;
+    }
     dshap_param *p;
-    if ((c->st = model_add(c->m, name, rank, dims, integer, &p))) return -1;
+    if ((c->st = h5io_in_file(c->f->path, path, model_add(c->m, name, rank, dims, integer, &p)))) return -1;
+    snprintf(p->dtype, sizeof p->dtype, "%s", dtype);
     if (integer) {
         int32_t *tmp;
         if ((c->st = h5io_read_i32(c->f, path, rank, dims, &tmp))) return -1;
@@ -119,11 +150,13 @@ dshap_status model_load(dshap_model *m, const char *path) {
     h5file f;
     TRY(h5io_open_read(&f, path, MODEL_FORMAT, MODEL_FORMAT_VERSION));
     char *json = NULL;
+    dshap_model want = {0};
     dshap_status st = DSHAP_OK;
     CHECK(h5io_read_attr_str(&f, "/", "architecture", &json));
     CHECK(arch_from_json(&m->arch, json, path));
     if (!h5io_exists(&f, "/state_dict")) CHECK_FAIL(DSHAP_EFORMAT, "%s: missing group '/state_dict'", path);
-    load_ctx c = {m, &f, DSHAP_OK};
+    CHECK(net_param_shapes(&m->arch, &want));
+    load_ctx c = {m, &want, &f, DSHAP_OK, ""};
     hid_t g = H5Gopen2(f.id, "/state_dict", H5P_DEFAULT);
     /* Creation order is not guaranteed to be tracked; name order is enough
      * since tensors are looked up by name. */
@@ -131,8 +164,16 @@ dshap_status model_load(dshap_model *m, const char *path) {
     H5Gclose(g);
     if (c.st) CHECK(c.st);
     if (r < 0) CHECK_FAIL(DSHAP_EFORMAT, "%s: cannot read '/state_dict'", path);
+    /* a missing tensor is the likelier cause of an unknown one (a renamed key) */
+    for (int i = 0; c.unknown[0] && i < want.n_params; i++)
+        if (!model_find(m, want.params[i].name))
+            CHECK_FAIL(DSHAP_EFORMAT, "%s: state_dict lacks '%s' required by the architecture", path, want.params[i].name);
+    if (c.unknown[0])
+        CHECK_FAIL(DSHAP_EFORMAT, "%s: state_dict tensor '%s' is not part of the architecture (unknown layer?)", path,
+                   c.unknown);
     if (h5io_exists(&f, "/graph/A")) CHECK(check_graph(&f, m->arch.layout));
 done:
+    model_free(&want);
     free(json);
     h5io_close(&f);
     if (st) model_free(m);

@@ -18,6 +18,7 @@ typedef struct {
     float *data;          /* float tensors */
     int64_t *idata;       /* integer tensors (PartAtt's att.joints) */
     int used;             /* bound by the network builder */
+    char dtype[12];       /* as stored in the file ("float32", "int64", ...), for messages */
 } dshap_param;
 
 typedef struct {

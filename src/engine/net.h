@@ -72,6 +72,9 @@ typedef struct {
 dshap_status net_build(dshap_net *net, dshap_model *m);
 /* Create random weights for m->arch (model init) and build. */
 dshap_status net_init_random(dshap_net *net, dshap_model *m, uint64_t seed);
+/* The tensors m->arch needs, as a model of (random) tensors with their
+ * shapes: what a loaded state_dict is checked against before it is read. */
+dshap_status net_param_shapes(const dshap_arch *a, dshap_model *shapes);
 void net_free(dshap_net *net);
 
 /* Rows of a node's output for a batch of n samples. */

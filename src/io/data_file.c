@@ -1,5 +1,6 @@
 #include "io/data_file.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,13 @@ dshap_status data_file_info(const h5file *f, data_info *info) {
         char got[96];
         FAIL(DSHAP_EFORMAT, "%s: '/x' has shape %s, expected (N, C, T, V, M)", f->path, fmt_shape(rank, d, got, sizeof got));
     }
+    /* C, T, V, M are ints everywhere downstream; N stays 64-bit */
+    for (int i = 1; i < 5; i++)
+        if (d[i] < 1 || d[i] > INT32_MAX) {
+            char got[96];
+            FAIL(DSHAP_EFORMAT, "%s: '/x' declares shape %s; its (C, T, V, M) must each be within 1..%d", f->path,
+                 fmt_shape(rank, d, got, sizeof got), INT32_MAX);
+        }
     info->N = d[0];
     info->C = (int)d[1];
     info->T = (int)d[2];

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/fmt.h"
@@ -17,9 +18,14 @@ dshap_status h5io_open_any(h5file *f, const char *path) {
     f->path = path;
     f->id = H5I_INVALID_HID;
     if (access(path, R_OK) != 0) FAIL(DSHAP_EIO, "%s: cannot open (%s)", path, strerror(errno));
-    if (H5Fis_hdf5(path) <= 0) FAIL(DSHAP_EFORMAT, "%s: not an HDF5 file", path);
+    struct stat sb;
+    long long size = stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
+    if (size >= 0 && S_ISDIR(sb.st_mode)) FAIL(DSHAP_EFORMAT, "%s: is a directory, not an HDF5 file", path);
+    if (H5Fis_hdf5(path) <= 0) FAIL(DSHAP_EFORMAT, "%s: not an HDF5 file (%lld bytes, no HDF5 signature)", path, size);
     f->id = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f->id < 0) FAIL(DSHAP_EIO, "%s: HDF5 could not open the file", path);
+    /* the signature is there but the file's own end-of-data lies beyond
+     * its size, or its metadata is unreadable: cut short or damaged */
+    if (f->id < 0) FAIL(DSHAP_EFORMAT, "%s: truncated or damaged HDF5 file (%lld bytes); HDF5 could not open it", path, size);
     return DSHAP_OK;
 }
 
@@ -158,6 +164,52 @@ int h5io_exists(const h5file *f, const char *name) {
     return H5Lexists(f->id, buf, H5P_DEFAULT) > 0;
 }
 
+/* A declared shape must be one the file can hold: element and byte counts
+ * in 64 bits without overflow, and the bytes actually stored must match
+ * (contiguous or unfiltered chunks: at least the declared bytes, since never
+ * written storage would read as fill values; deflate: within its 1032:1
+ * limit; other filters: something stored). So a flipped byte in a shape, or 2^33 samples declared in
+ * a 139 KB file, fails here, before anything is allocated or written. */
+static dshap_status check_stored(const h5file *f, const char *name, hid_t ds, int r, const hsize_t *d) {
+    hid_t t = H5Dget_type(ds);
+    size_t elem = t >= 0 ? H5Tget_size(t) : 0;
+    int vlen = t >= 0 && (H5Tis_variable_str(t) > 0 || H5Tget_class(t) == H5T_VLEN);
+    if (t >= 0) H5Tclose(t);
+    uint64_t n = 1, max = (uint64_t)INT64_MAX / (elem ? elem : 1);
+    for (int i = 0; i < r; i++) {
+        if (d[i] > (hsize_t)INT64_MAX || (d[i] && n > max / d[i])) {
+            char got[160];
+            int64_t shown[H5IO_MAX_RANK];
+            for (int k = 0; k < r; k++) shown[k] = d[k] > (hsize_t)INT64_MAX ? -1 : (int64_t)d[k];
+            FAIL(DSHAP_EFORMAT, "%s: dataset '%s' declares shape %s, beyond any size (64-bit byte count overflows)",
+                 f->path, name, fmt_shape(r, shown, got, sizeof got));
+        }
+        n *= d[i];
+    }
+    if (vlen) return DSHAP_OK; /* variable-length data lives on the heap, not in the dataset's storage */
+    uint64_t want = n * elem, have = H5Dget_storage_size(ds);
+    /* 0: no filter, 1: only deflate (and shuffle, fletcher32), 2: others
+     * (plugins such as zstd compress zeros beyond any fixed ratio: there,
+     * only "nothing stored at all" is certain) */
+    int filtered = 0;
+    hid_t dcpl = H5Dget_create_plist(ds);
+    for (int i = 0, nf = dcpl >= 0 ? H5Pget_nfilters(dcpl) : 0; i < nf; i++) {
+        unsigned flags, cd[8];
+        size_t ncd = 8;
+        H5Z_filter_t id = H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, cd, 0, NULL, NULL);
+        int known = id == H5Z_FILTER_DEFLATE || id == H5Z_FILTER_SHUFFLE || id == H5Z_FILTER_FLETCHER32;
+        if (!known) filtered = 2;
+        else if (!filtered) filtered = 1;
+    }
+    if (dcpl >= 0) H5Pclose(dcpl);
+    uint64_t need = filtered == 2 ? 1 : filtered == 1 ? want / 1032 : want;
+    if (want && have < need)
+        FAIL(DSHAP_EFORMAT, "%s: dataset '%s' declares %llu elements (%llu bytes) but the file stores %llu bytes of it "
+                            "(a damaged shape?)", f->path, name, (unsigned long long)n, (unsigned long long)want,
+             (unsigned long long)have);
+    return DSHAP_OK;
+}
+
 dshap_status h5io_shape(const h5file *f, const char *name, int *rank, int64_t dims[H5IO_MAX_RANK]) {
     if (!h5io_exists(f, name)) FAIL(DSHAP_EFORMAT, "%s: missing dataset '%s'", f->path, name);
     hid_t ds = H5Dopen2(f->id, name, H5P_DEFAULT);
@@ -172,10 +224,18 @@ dshap_status h5io_shape(const h5file *f, const char *name, int *rank, int64_t di
         H5Sget_simple_extent_dims(sp, d, NULL);
         for (int i = 0; i < r; i++) dims[i] = (int64_t)d[i];
         *rank = r;
+        st = check_stored(f, name, ds, r, d);
     }
     H5Sclose(sp);
     H5Dclose(ds);
     return st;
+}
+
+dshap_status h5io_in_file(const char *path, const char *what, dshap_status st) {
+    if (st != DSHAP_ENOMEM) return st;
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", dshap_last_error());
+    return dshap_fail(st, __FILE__, __LINE__, "%s: %s (dataset '%s')", path, msg, what);
 }
 
 static dshap_status check_shape(const h5file *f, const char *name, int rank, int64_t dims[], int64_t *count) {
@@ -216,7 +276,7 @@ static dshap_status read_typed(const h5file *f, const char *name, int rank, int6
         FAIL(DSHAP_EFORMAT, "%s: dataset '%s' is not numeric", f->path, name);
     }
     void *buf = NULL;
-    dshap_status st = dshap_alloc(&buf, (size_t)n * elem, name);
+    dshap_status st = h5io_in_file(f->path, name, dshap_alloc(&buf, (size_t)n * elem, name));
     if (st == DSHAP_OK && n > 0 && H5Dread(ds, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
         st = dshap_fail(DSHAP_EIO, __FILE__, __LINE__, "%s: reading dataset '%s' failed", f->path, name);
     H5Dclose(ds);

@@ -49,6 +49,10 @@ const char *h5io_shown(const char *path, char *buf, size_t cap);
 int h5io_exists(const h5file *f, const char *name);
 dshap_status h5io_format_of(const char *path, char *out, size_t cap);
 
+/* An out-of-memory failure (st == DSHAP_ENOMEM) reworded to start with the
+ * file's name: "PATH: out of memory ... (dataset 'what')"; others unchanged. */
+dshap_status h5io_in_file(const char *path, const char *what, dshap_status st);
+
 /* Shape of a dataset; rank is returned in *rank. */
 dshap_status h5io_shape(const h5file *f, const char *name, int *rank, int64_t dims[H5IO_MAX_RANK]);
 /* Read a dataset of any numeric type as float32 / int32 / float64. The caller

@@ -92,7 +92,7 @@ static dshap_status read_block(inputs_src *s, int64_t i0, int64_t n, float *x) {
     }
     int64_t raw_per = (int64_t)s->raw_C * s->raw_T * s->V * s->M;
     float *raw;
-    TRY(dshap_alloc_floats(&raw, (size_t)(raw_per * n), "raw joints"));
+    TRY(h5io_in_file(s->path, "/x", dshap_alloc_floats(&raw, (size_t)(raw_per * n), "raw joints")));
     dshap_status st = h5io_read_rows_f32(&s->f, "/x", i0, n, raw);
     for (int64_t i = 0; !st && i < n * raw_per; i++)
         if (!isfinite(raw[i]))
@@ -134,7 +134,7 @@ dshap_status inputs_check_finite(inputs_src *s) {
     for (int i = 1; i < rank; i++) per *= d[i];
     int64_t block = per > (1 << 22) ? 1 : (1 << 22) / per;
     float *buf;
-    TRY(dshap_alloc_floats(&buf, (size_t)(block * per), "NaN scan"));
+    TRY(h5io_in_file(s->path, "/x", dshap_alloc_floats(&buf, (size_t)(block * per), "NaN scan")));
     dshap_status st = DSHAP_OK;
     for (int64_t i0 = 0; !st && i0 < d[0]; i0 += block) {
         int64_t n = d[0] - i0 < block ? d[0] - i0 : block;

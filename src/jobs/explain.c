@@ -2,10 +2,12 @@
  * combine chunk partials in chunk order on each block's owner, write. */
 #include "jobs/explain.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/mem.h"
@@ -47,6 +49,38 @@ static dshap_status validate(const explain_opts *o, const dshap_net *net, const 
     return xfer_check(o->transport, o->engine != NULL && o->gpu >= 0);
 }
 
+/* The output location, before any work: the names the job will create
+ * (OUT.part, OUT.ckpt/unit-NNNNNNNN.bin.tmp) must fit the system's limits,
+ * OUT must not be a directory and its folder must be writable. */
+static dshap_status check_output(const char *out) {
+    size_t n = strlen(out);
+    const char *slash = strrchr(out, '/'), *base = slash ? slash + 1 : out;
+    if (n + sizeof "/unit-00000000.bin.tmp" + sizeof ".ckpt" >= PATH_MAX)
+        FAIL(DSHAP_EINVAL, "-o: the output path (%zu characters, '%.40s...') is too long: with its checkpoint names it "
+                           "must stay under PATH_MAX = %d", n, out, PATH_MAX);
+    if (!*base) FAIL(DSHAP_EINVAL, "%s: -o names a directory, not a file", out);
+    if (strlen(base) + sizeof ".ckpt" - 1 > NAME_MAX)
+        FAIL(DSHAP_EINVAL, "%s: the file name is %zu characters; with the '.ckpt' suffix it must stay within %d", out,
+             strlen(base), NAME_MAX);
+    struct stat s;
+    if (stat(out, &s) == 0 && S_ISDIR(s.st_mode)) FAIL(DSHAP_EINVAL, "%s: -o names a directory, not a file", out);
+    char *dir = slash ? strndup(out, (size_t)(slash - out) + (slash == out)) : strdup(".");
+    if (!dir) FAIL(DSHAP_ENOMEM, "%s: out of memory checking the output folder", out);
+    int ok = stat(dir, &s) == 0 && S_ISDIR(s.st_mode), can = ok && access(dir, W_OK | X_OK) == 0;
+    free(dir);
+    if (!ok) FAIL(DSHAP_EIO, "%s: the output folder does not exist", out);
+    if (!can) FAIL(DSHAP_EIO, "%s: the output folder is not writable", out);
+    return DSHAP_OK;
+}
+
+/* The failure's message, plus where the finished work units wait. */
+static dshap_status keep_message(const checkpoint *ck, dshap_status st) {
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s", dshap_last_error());
+    return dshap_fail(st, __FILE__, __LINE__, "%s (interrupted: the finished work units stay in %s; rerun with --resume "
+                      "to reuse them)", msg, ck->dir);
+}
+
 dshap_status explain_run(dist_ctx *d, const explain_opts *o) {
     double t_start = dist_time();
     dshap_model m = {0};
@@ -59,10 +93,12 @@ dshap_status explain_run(dist_ctx *d, const explain_opts *o) {
     int64_t my_lo = 0, my_hi = 0;
     explain_result res = {0};
     checkpoint ck = {0};
+    int ck_ours = 0, keep_ck = 0; /* the folder is this job's; a failure from here leaves resumable units */
     data.f.id = bg.f.id = H5I_INVALID_HID;
 
     /* Phase 1: every rank loads and validates; failures agreed collectively. */
-    dshap_status st = model_load(&m, o->model);
+    dshap_status st = d->rank == 0 ? check_output(o->output) : DSHAP_OK;
+    if (!st) st = model_load(&m, o->model);
     if (!st) st = net_build(&net, &m);
     if (!st) st = inputs_open(&data, o->data, &m.arch);
     if (!st) st = inputs_open(&bg, o->background, &m.arch);
@@ -79,7 +115,8 @@ dshap_status explain_run(dist_ctx *d, const explain_opts *o) {
         if ((st = placement_apply(d, o->bind, o->gpu, line, sizeof line))) goto done;
         if ((st = placement_report(d, line))) goto done;
     }
-    if ((st = ckpt_open(d, &ck, o, R, n_k, uc.block, uc.chunk))) goto done;
+    if ((st = ckpt_open(d, &ck, o, uc.ops->name, R, n_k, uc.block, uc.chunk))) goto done;
+    ck_ours = 1;
     double t_load = dist_time() - t_start;
 
     int64_t n_units = (int64_t)uc.n_blocks * uc.n_chunks;
@@ -92,6 +129,7 @@ dshap_status explain_run(dist_ctx *d, const explain_opts *o) {
                 o->rules == RULES_EXACT ? "exact" : "shap", d->size, d->size > 1 ? "s" : "", (long long)n_units);
 
     /* Phase 2: compute this rank's units. */
+    keep_ck = 1;
     if (my_hi > my_lo) {
         if ((st = dshap_calloc((void **)&mine, (size_t)(my_hi - my_lo), sizeof *mine, "unit results"))) {
             st = dist_fail(d, st);
@@ -110,6 +148,7 @@ dshap_status explain_run(dist_ctx *d, const explain_opts *o) {
         if (!st && !loaded) st = unit_compute(&uc, b, ch, ur);
         if (!st && !loaded) st = ckpt_save(&ck, u, ur);
         if (st) {
+            if (d->size > 1) st = keep_message(&ck, st); /* dist_fail ends the job: no cleanup comes */
             st = dist_fail(d, st);
             goto done;
         }
@@ -125,19 +164,33 @@ dshap_status explain_run(dist_ctx *d, const explain_opts *o) {
         goto done;
     }
     double t_reduce = dist_time() - t_reduce0;
+    /* a failed additivity check is the result, not an interruption: rerunning
+     * gives the same, so its units are not kept */
+    if (o->check_additivity > 0 && res.worst_residual > o->check_additivity) keep_ck = 0;
 
     /* Phase 4: one collective write. */
     double t_write0 = dist_time();
     double timings[PHASE_COUNT] = {t_load, uc.t_bg_fwd, uc.t_inst_fwd, uc.t_backward, t_reduce, 0};
     st = explain_write(d, o, &net, &data, &uc, bg_rows, R, &res, timings, t_write0);
     if (!st) {
-        long long counts[2] = {ck.loaded, ck.saved}, sums[2];
-        MPI_Reduce(counts, sums, 2, MPI_LONG_LONG, MPI_SUM, 0, d->comm);
+        long long counts[3] = {ck.loaded, ck.saved, ck.rejected}, sums[3];
+        MPI_Reduce(counts, sums, 3, MPI_LONG_LONG, MPI_SUM, 0, d->comm);
         if (d->rank == 0 && o->resume)
-            fprintf(stderr, "dshap explain: resumed %lld work units from the checkpoint, computed %lld\n", sums[0], sums[1]);
+            fprintf(stderr, "dshap explain: resumed %lld work units from the checkpoint, computed %lld (%lld rejected "
+                            "and recomputed)\n", sums[0], sums[1], sums[2]);
         ckpt_remove(d, &ck);
     }
 done:
+    /* Every rank is here together (failures up to here were agreed, or
+     * dist_fail ended the job); a failed run keeps its checkpoint only when
+     * it was interrupted with finished units to reuse, and says so. */
+    if (st && ck_ours) {
+        long long have = ck.saved + ck.loaded, all = 0;
+        MPI_Allreduce(&have, &all, 1, MPI_LONG_LONG, MPI_SUM, d->comm);
+        if (keep_ck && all > 0) st = keep_message(&ck, st);
+        else ckpt_remove(d, &ck);
+    }
+    ckpt_close(&ck);
     explain_result_free(&res);
     if (mine)
         for (int64_t u = my_lo; u < my_hi; u++) unit_result_free(&mine[u - my_lo]);

@@ -21,7 +21,7 @@ expect_error() { # name expected-substring args...
   rm -f "$t/out.h5"
   out=$("$dshap" explain --model "$t/model.h5" --no-progress "$@" -o "$t/out.h5" 2>&1 >/dev/null); rc=$?
   lines=$(printf '%s\n' "$out" | grep -c .)
-  if [ $rc -ne 0 ] && [ "$lines" = 1 ] && printf '%s' "$out" | grep -qF -- "$want" && [ ! -e "$t/out.h5" ] && [ ! -e "$t/out.h5.part" ]; then
+  if [ $rc -ne 0 ] && [ "$lines" = 1 ] && printf '%s' "$out" | grep -qF -- "$want" && [ ! -e "$t/out.h5" ] && [ ! -e "$t/out.h5.part" ] && [ ! -e "$t/out.h5.ckpt" ]; then
     pass=$((pass + 1)); echo "ok: $name: $out"
   else
     fail=$((fail + 1)); echo "FAIL: $name (rc $rc, $lines lines): $out"
@@ -46,6 +46,46 @@ expect_error "bad index file" "not a row index" "${d[@]}" --background "$t/bg.h5
 expect_error "index out of range" "not a row index" "${d[@]}" --background "$t/bg.h5" --background-indices "$t/idx_range.txt"
 expect_error "data is a model" "expected a dshap-inputs or dshap-data file" --data "$t/model.h5" --background "$t/bg.h5"
 expect_error "unknown flag" "unknown or incomplete option" "${d[@]}" --background "$t/bg.h5" --frobnicate
+# a failed additivity check is a result, not an interruption: no checkpoint stays
+# (the run gets as far as its log lines, so the error is its last line)
+rm -rf "$t/out.h5" "$t/out.h5.ckpt"
+out=$("$dshap" explain --model "$t/model.h5" --no-progress "${d[@]}" --background "$t/bg.h5" --n-background 4 \
+      --check-additivity 1e-12 -o "$t/out.h5" 2>&1 >/dev/null); rc=$?
+if [ $rc -ne 0 ] && printf '%s' "$out" | tail -1 | grep -q "additivity check failed.*no output written" &&
+   [ ! -e "$t/out.h5" ] && [ ! -e "$t/out.h5.part" ] && [ ! -e "$t/out.h5.ckpt" ]; then
+  pass=$((pass + 1)); echo "ok: additivity check: $(printf '%s' "$out" | tail -1)"
+else
+  fail=$((fail + 1)); echo "FAIL: additivity check (rc $rc): $out; left: $(ls "$t" | grep out.h5)"
+fi
+# the output location is checked before any work (nothing computed, no .ckpt/)
+expect_output_error() { # name expected-substring output
+  local name=$1 want=$2 o=$3
+  out=$("$dshap" explain --model "$t/model.h5" --no-progress "${d[@]}" --background "$t/bg.h5" -o "$o" 2>&1 >/dev/null)
+  rc=$?; lines=$(printf '%s\n' "$out" | grep -c .)
+  if [ $rc -ne 0 ] && [ "$lines" = 1 ] && printf '%s' "$out" | grep -qF -- "$want" && [ ! -e "$o.part" ] &&
+     [ ! -e "$o.ckpt" ] && ! printf '%s' "$out" | grep -q "work units"; then
+    pass=$((pass + 1)); echo "ok: $name: ${out:0:160}"
+  else
+    fail=$((fail + 1)); echo "FAIL: $name (rc $rc, $lines lines): ${out:0:300}"
+  fi
+}
+mkdir "$t/adir.h5"
+expect_output_error "output is a directory" "names a directory" "$t/adir.h5"
+expect_output_error "output folder missing" "output folder does not exist" "$t/nodir/out.h5"
+long=$t; while [ ${#long} -lt 4100 ]; do long=$long/$(printf 'd%.0s' $(seq 100)); done
+expect_output_error "output path over PATH_MAX" "too long" "$long/out.h5"
+expect_output_error "file name over NAME_MAX" "must stay within 255" "$t/$(printf 'n%.0s' $(seq 252))"
+# a long path within the limits works, on 3 ranks (Open MPI's lockedfile
+# component once aborted inside MPI_File_open beyond ~240 characters)
+deep=$t; while [ ${#deep} -lt 600 ]; do deep=$deep/$(printf 'e%.0s' $(seq 100)); done
+mkdir -p "$deep"
+if mpirun -np 3 "$dshap" explain --model "$t/model.h5" --no-progress "${d[@]}" --background "$t/bg.h5" \
+     --n-background 4 -o "$deep/out.h5" >/dev/null 2>"$t/deep.log" && h5ls "$deep/out.h5/shap/values" >/dev/null &&
+   [ ! -e "$deep/out.h5.ckpt" ]; then
+  pass=$((pass + 1)); echo "ok: a ${#deep}-character output folder on 3 ranks"
+else
+  fail=$((fail + 1)); echo "FAIL: long output path on 3 ranks: $(tail -3 "$t/deep.log")"
+fi
 if command -v /usr/bin/python3 >/dev/null && /usr/bin/python3 -c 'import h5py' 2>/dev/null; then
   /usr/bin/python3 - "$t/val_nan.h5" <<'PY'
 import sys, h5py

@@ -115,7 +115,8 @@ EOF
   if id=$(sbatch --parsable -D "$t" --ntasks-per-node=1 --gpus-per-task=0 --cpus-per-task=1 --time=10 \
             -o "$t/requeue-%j.out" "$root/slurm/gpu_requeue.sbatch" "$t/requeue.job" 2>"$t/sbatch.err"); then
     for i in $(seq 1 600); do
-      [ -n "$(ls -A "$t/requeue.h5.ckpt" 2>/dev/null)" ] && break
+      # a saved unit, not just the folder's job file
+      ls "$t/requeue.h5.ckpt" 2>/dev/null | grep -q '^unit-.*\.bin$' && break
       sleep 0.1
     done
     scancel --signal=STOP "$id.0" 2>/dev/null || true
