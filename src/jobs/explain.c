@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/mem.h"
+#include "io/outpath.h"
 #include "jobs/checkpoint.h"
 #include "mpi/placement.h"
 #include "jobs/explain_out.h"
@@ -73,6 +74,15 @@ static dshap_status check_output(const char *out) {
     return DSHAP_OK;
 }
 
+/* What the job will write next to OUT: the values in float and, in the
+ * checkpoint folder, every unit's partials in double, plus room for HDF5's
+ * metadata. A full disk is refused here, before the work, since a parallel
+ * HDF5 file that fails to flush cannot be closed cleanly. */
+static double output_bytes(const unit_ctx *uc, int64_t N, int n_k) {
+    double per = (double)N * n_k * (double)gran_size(&uc->gran);
+    return per * sizeof(float) + per * sizeof(double) * uc->n_chunks + 131072.0;
+}
+
 /* The failure's message, plus where the finished work units wait. */
 static dshap_status keep_message(const checkpoint *ck, dshap_status st) {
     char msg[1024];
@@ -107,6 +117,7 @@ dshap_status explain_run(dist_ctx *d, const explain_opts *o) {
     if (!st && d->rank == 0) st = inputs_check_finite(&bg);
     if (!st) st = background_select(o->background, bg.N, o->n_background, o->background_seed, o->background_indices, &bg_rows, &R);
     if (!st) st = unit_ctx_init(&uc, o, &net, &data, &bg, bg_rows, R, n_k);
+    if (!st && d->rank == 0) st = outpath_check_space(o->output, output_bytes(&uc, data.N, n_k));
     if ((st = dist_agree(d, st))) goto done;
     /* Log lines after validation, so bad input still gets exactly one line. */
     if (o->backend_note && o->backend_note[0] && d->rank == 0) fprintf(stderr, "dshap explain: %s\n", o->backend_note);

@@ -69,6 +69,7 @@ full $S/cv.h5 $S/cv.csv -- perturb --model m.h5 --data d.h5 --scores gc.h5:/grad
 full $S/cv.h5 $S/pm.h5 -- perturb --model m.h5 --data d.h5 --scores gc.h5:/gradcam/$L/joint --k 1..2 --repeats 2 -o $S/cv.h5 --save-model $S/pm.h5 --quiet
 full $S/sk.svg -- plot skeleton --data d.h5 --scores gc.h5:/gradcam/$L/map --windows 3 -o $S/sk.svg --quiet
 full $S/rk.svg -- plot ranks --ranks r.h5 -o $S/rk.svg --quiet
+full $S/e.h5 $S/e.h5.ckpt -- explain --model m.h5 --data d.h5 --background d.h5 --n-background 2 -o $S/e.h5
 FILL=64 full $S/pc.svg -- plot perturb --curves cv.h5 -o $S/pc.svg --quiet
 FILL=64 full $S/sc.svg -- plot scaling --csv sc.csv -o $S/sc.svg --quiet
 # a CSV alone on the full disk (the HDF5 output elsewhere): neither appears
