@@ -43,11 +43,17 @@ static int same_file(const char *a, const char *b) {
 
 dshap_status outpath_check(const char *what, const char *out, const char *const *others, int n) {
     if (!out || !*out) FAIL(DSHAP_EINVAL, "%s: the output name is empty", what);
+    size_t len = strlen(out);
+    if (len >= PATH_MAX)
+        FAIL(DSHAP_EINVAL, "%.60s...: the %s path is too long (%zu characters; the system takes under %d)", out, what, len,
+             PATH_MAX);
     struct stat s;
     if (stat(out, &s) == 0 && S_ISDIR(s.st_mode))
         FAIL(DSHAP_EINVAL, "%s: %s is a directory; give a file name", out, what);
     char dir[PATH_MAX];
     folder_of(out, dir, sizeof dir);
+    if (stat(dir, &s) != 0 && errno == ENAMETOOLONG)
+        FAIL(DSHAP_EINVAL, "%s: the folder name is too long for the system", out);
     if (stat(dir, &s) != 0 || !S_ISDIR(s.st_mode))
         FAIL(DSHAP_EINVAL, "%s: the folder '%s' does not exist", out, dir);
     if (access(dir, W_OK) != 0) FAIL(DSHAP_EINVAL, "%s: the folder '%s' is not writable (%s)", out, dir, strerror(errno));

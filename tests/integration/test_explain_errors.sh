@@ -70,8 +70,8 @@ expect_output_error() { # name expected-substring output
   fi
 }
 mkdir "$t/adir.h5"
-expect_output_error "output is a directory" "names a directory" "$t/adir.h5"
-expect_output_error "output folder missing" "output folder does not exist" "$t/nodir/out.h5"
+expect_output_error "output is a directory" "is a directory" "$t/adir.h5"
+expect_output_error "output folder missing" "does not exist" "$t/nodir/out.h5"
 long=$t; while [ ${#long} -lt 4100 ]; do long=$long/$(printf 'd%.0s' $(seq 100)); done
 expect_output_error "output path over PATH_MAX" "too long" "$long/out.h5"
 expect_output_error "file name over NAME_MAX" "must stay within 255" "$t/$(printf 'n%.0s' $(seq 252))"
