@@ -13,7 +13,9 @@ static const char *help =
     "         [--csv eval.csv] [--k K] [--score-class auto|true|C]\n"
     "         [--model m.h5 [--pg-k 3] [--pg-perturb noise|freeze] [--pg-sigma 0.05]\n"
     "         [--repeats 8] [--seed S]]\n"
-    "         [--perturbed p.h5 --perturbed-scores [NAME=]FILE:DATASET ...] [--quiet]\n"
+    "         [--perturbed p.h5 --perturbed-scores [NAME=]FILE:DATASET ...]\n"
+    "         [--curves curves.h5 [--curves-csv c.csv] [--curve-k 10] [--curve-metric accuracy|auc-grouped]\n"
+    "          [--label NAME]] [--quiet]\n"
     "       dshap evaluate jitter --data d.h5 --sigma 0.005 --copies P [--seed S] -o p.h5\n"
     "Per score source and sample (sources as in 'dshap perturb --help'; higher = more\n"
     "important, signed scores as stored):\n"
@@ -32,6 +34,10 @@ static const char *help =
     "    the same over ||(p - p')/p||_2 (ROS; p the softmax); entries below 1e-6 in\n"
     "    magnitude divide as 1e-6. --perturbed-scores: each source explained on p.h5,\n"
     "    in the order of --scores\n"
+    "  freeze curves (with --model and --curves): for k = 1..curve-k, each sample's k\n"
+    "    top / bottom / random (--repeats seeded draws) joints of the FIRST source held\n"
+    "    at their time mean, the metric on all samples (accuracy, or the infant-level\n"
+    "    AUC over /group); dshap perturb's curves format, for dshap plot perturb\n"
     "Writes /sources, /recovery/{auc, precision}, /pgi, /pgu, /ris, /ros (S, N; NaN where\n"
     "undefined) and a CSV of means (sd) per source (RIS/ROS: median of log10).\n"
     "jitter: P copies of every sample with N(0, sigma^2) added to every coordinate of\n"
@@ -82,6 +88,9 @@ int cmd_evaluate(int argc, char **argv) {
         {"seed", required_argument, 0, 'e'},     {"perturbed", required_argument, 0, 'p'},
         {"perturbed-scores", required_argument, 0, 'P'}, {"csv", required_argument, 0, 'C'},
         {"pg-perturb", required_argument, 0, 'G'},
+        {"curves", required_argument, 0, 'u'},   {"curves-csv", required_argument, 0, 'U'},
+        {"curve-k", required_argument, 0, 'n'},  {"curve-metric", required_argument, 0, 'x'},
+        {"label", required_argument, 0, 'L'},
         {"output", required_argument, 0, 'o'},   {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
     evaluate_opts o = {.pg_k = 3, .pg_sigma = 0.05, .repeats = 8};
@@ -114,6 +123,18 @@ int cmd_evaluate(int argc, char **argv) {
         case 'g':
             if (cli_double("evaluate", "--pg-sigma", optarg, 0, 1e3, &o.pg_sigma)) return EXIT_USAGE;
             break;
+        case 'u': o.curves_out = optarg; break;
+        case 'U': o.curves_csv = optarg; break;
+        case 'L': o.curves_label = optarg; break;
+        case 'n':
+            if (cli_int("evaluate", "--curve-k", optarg, 1, 64, &v)) return EXIT_USAGE;
+            o.curve_k = (int)v;
+            break;
+        case 'x':
+            if (!strcmp(optarg, "accuracy")) o.curve_auc = 0;
+            else if (!strcmp(optarg, "auc-grouped")) o.curve_auc = 1;
+            else return cli_usage_error("evaluate", "--curve-metric expects accuracy or auc-grouped, got '%s'", optarg);
+            break;
         case 'G':
             if (!strcmp(optarg, "noise")) o.pg_freeze = 0;
             else if (!strcmp(optarg, "freeze")) o.pg_freeze = 1;
@@ -138,6 +159,9 @@ int cmd_evaluate(int argc, char **argv) {
     if (optind < argc) return cli_usage_error("evaluate", "unexpected argument '%s'", argv[optind]);
     if (!o.data || !o.n_sources || !o.output) return cli_usage_error("evaluate", "--data, --scores and -o are required");
     if (o.perturbed && !o.model) return cli_usage_error("evaluate", "--perturbed needs --model (RIS/ROS compare predictions)");
+    if (o.curves_out && !o.model) return cli_usage_error("evaluate", "--curves needs --model");
+    if (o.curves_out && !o.curve_k) o.curve_k = 10;
+    if (!o.curves_out && (o.curve_k || o.curves_csv)) return cli_usage_error("evaluate", "--curve-k and --curves-csv need --curves");
     if (o.n_perturbed_sources && !o.perturbed) return cli_usage_error("evaluate", "--perturbed-scores needs --perturbed");
     if (study_launch_size() > 1)
         return cli_usage_error("evaluate", "runs on one rank; started as one of %d MPI ranks (run it without mpirun/srun)",

@@ -12,6 +12,7 @@
 #include "io/data_file.h"
 #include "io/data_write.h"
 #include "study/evaluate.h"
+#include "study/perturb_job.h"
 #include "study/scores.h"
 #include "study/stats.h"
 #include "study/util.h"
@@ -24,6 +25,7 @@ typedef struct {
     float *x;        /* (N, C, T, V, M) raw */
     int32_t *y;      /* (N) or NULL */
     int32_t *planted; /* (N, V) or NULL */
+    int32_t *group;   /* (N) or NULL */
 } raw_data;
 
 static dshap_status raw_open(raw_data *d, const char *path, int want_planted) {
@@ -36,6 +38,7 @@ static dshap_status raw_open(raw_data *d, const char *path, int want_planted) {
     for (int64_t e = 0; e < d->info.N * d->info.C * d->info.T * d->info.V * d->info.M; e++)
         if (!isfinite(d->x[e])) CHECK_FAIL(DSHAP_EFORMAT, "%s: /x has a non-finite value (element %lld)", path, (long long)e);
     if (h5io_exists(&d->f, "/y")) CHECK(h5io_read_i32(&d->f, "/y", 1, dy, &d->y));
+    if (h5io_exists(&d->f, "/group")) CHECK(h5io_read_i32(&d->f, "/group", 1, dy, &d->group));
     if (want_planted && h5io_exists(&d->f, "/planted")) {
         int64_t dp[2] = {d->info.N, d->info.V};
         CHECK(h5io_read_i32(&d->f, "/planted", 2, dp, &d->planted));
@@ -49,6 +52,7 @@ static void raw_close(raw_data *d) {
     dshap_free(d->x);
     dshap_free(d->y);
     dshap_free(d->planted);
+    dshap_free(d->group);
     if (d->f.id > 0) h5io_close(&d->f);
     memset(d, 0, sizeof *d);
 }
@@ -88,6 +92,23 @@ static int frame_present(const float *x, int C, int T, int V, int M, int t, int 
         for (int v = 0; v < V; v++)
             if (x[(((int64_t)c * T + t) * V + v) * M + m] != 0) return 1;
     return 0;
+}
+
+/* dst = x (C, T, V, M) with the joints of sel held, per coordinate and
+ * person, at their mean over the person's present frames. */
+static void freeze_joints(float *dst, const float *x, int C, int T, int V, int M, const unsigned char *sel) {
+    for (int m = 0; m < M; m++)
+        for (int v = 0; v < V; v++) {
+            if (!sel[v]) continue;
+            for (int cc = 0; cc < C; cc++) {
+                double sum = 0;
+                int n = 0;
+                for (int t = 0; t < T; t++)
+                    if (frame_present(x, C, T, V, M, t, m)) sum += x[(((int64_t)cc * T + t) * V + v) * M + m], n++;
+                for (int t = 0; t < T && n; t++)
+                    if (frame_present(x, C, T, V, M, t, m)) dst[(((int64_t)cc * T + t) * V + v) * M + m] = (float)(sum / n);
+            }
+        }
 }
 
 typedef struct {
@@ -149,22 +170,8 @@ static dshap_status prediction_gaps(forwarder *fw, const evaluate_opts *o, const
         memcpy(a, x, sizeof(float) * (size_t)fw->raw_size);
         memcpy(b, x, sizeof(float) * (size_t)fw->raw_size);
         if (o->pg_freeze) {
-            for (int m = 0; m < M; m++)
-                for (int v = 0; v < V; v++) {
-                    if (!sel[0][v] && !sel[1][v]) continue;
-                    for (int cc = 0; cc < C; cc++) {
-                        double sum = 0;
-                        int n = 0;
-                        for (int t = 0; t < T; t++)
-                            if (frame_present(x, C, T, V, M, t, m)) sum += x[(((int64_t)cc * T + t) * V + v) * M + m], n++;
-                        for (int t = 0; t < T && n; t++) {
-                            int64_t e = (((int64_t)cc * T + t) * V + v) * M + m;
-                            if (!frame_present(x, C, T, V, M, t, m)) continue;
-                            if (sel[0][v]) a[e] = (float)(sum / n);
-                            if (sel[1][v]) b[e] = (float)(sum / n);
-                        }
-                    }
-                }
+            freeze_joints(a, x, C, T, V, M, sel[0]);
+            freeze_joints(b, x, C, T, V, M, sel[1]);
             continue;
         }
         for (int t = 0; t < T; t++)
@@ -191,6 +198,122 @@ static dshap_status prediction_gaps(forwarder *fw, const evaluate_opts *o, const
     *pgi = gi / R;
     *pgu = gu / R;
     return DSHAP_OK;
+}
+
+/* Freeze curves (see evaluate_opts.curve_k), written as dshap perturb's
+ * curves file (format dshap-curves: /k, /baseline, /<select>/{metric, sd,
+ * runs}) and CSV, so dshap plot perturb and the study's tables read them. */
+static dshap_status freeze_curves(forwarder *fw, const evaluate_opts *o, const raw_data *d, const double *joint,
+                                  const char *label) {
+    int64_t N = d->info.N, rs = fw->raw_size;
+    int C = d->info.C, T = d->info.T, V = d->info.V, M = d->info.M, K = fw->net->arch.num_class, nk = o->curve_k;
+    metric_kind mk = o->curve_auc ? MET_AUC_GROUPED : MET_ACCURACY;
+    float *xb = NULL, *lg = NULL;
+    double *runs[3] = {NULL}, base = NAN;
+    dshap_status st = DSHAP_OK;
+    if (nk > V || nk > 64) FAIL(DSHAP_EINVAL, "--curve-k %d: the data have %d joints (at most 64)", nk, V);
+    if (!d->y) FAIL(DSHAP_EINVAL, "%s: freeze curves need labels (/y)", o->data);
+    CHECK(dshap_alloc_floats(&xb, (size_t)(N * rs), "frozen samples"));
+    CHECK(dshap_alloc_floats(&lg, (size_t)(N * K), "logits"));
+    CHECK(fw_logits(fw, d->x, N, lg));
+    CHECK(perturb_metric(mk, lg, N, K, d->y, d->group, &base));
+    for (int s = 0; s < 3; s++) {
+        int R = s == 2 ? o->repeats : 1;
+        CHECK(dshap_calloc((void **)&runs[s], (size_t)(R * nk), sizeof(double), "curve"));
+        for (int r = 0; r < R; r++)
+            for (int ki = 0; ki < nk; ki++) {
+                for (int64_t i = 0; i < N; i++) {
+                    joint_score js[LAYOUT_MAX_V];
+                    unsigned char sel[LAYOUT_MAX_V] = {0};
+                    for (int v = 0; v < V; v++) js[v] = (joint_score){joint[i * V + v], v};
+                    if (s == 2) { /* random: a seeded permutation per (repeat, sample), its first k */
+                        rng_t rng;
+                        rng_seed(&rng, o->seed * 0x9E3779B97F4A7C15ull + (uint64_t)r * 0xD1B54A32D192ED03ull + (uint64_t)i + 1);
+                        for (int v = V - 1; v > 0; v--) {
+                            int j = (int)rng_below(&rng, (uint64_t)v + 1);
+                            joint_score t = js[v];
+                            js[v] = js[j];
+                            js[j] = t;
+                        }
+                    } else {
+                        qsort(js, (size_t)V, sizeof *js, js_desc);
+                    }
+                    for (int q = 0; q <= ki; q++) sel[js[s == 1 ? V - 1 - q : q].v] = 1;
+                    memcpy(xb + i * rs, d->x + i * rs, sizeof(float) * (size_t)rs);
+                    freeze_joints(xb + i * rs, d->x + i * rs, C, T, V, M, sel);
+                }
+                CHECK(fw_logits(fw, xb, N, lg));
+                CHECK(perturb_metric(mk, lg, N, K, d->y, d->group, &runs[s][(int64_t)r * nk + ki]));
+            }
+    }
+    static const char *const sel_name[3] = {"top", "bottom", "random"};
+    char tmp[4096];
+    h5io_temp_name(o->curves_out, tmp, sizeof tmp);
+    h5file f;
+    CHECK(h5io_create(&f, tmp, H5P_DEFAULT));
+    int32_t ks[64];
+    double mean[64], sd[64];
+    int64_t dk = nk;
+    for (int q = 0; q < nk; q++) ks[q] = q + 1;
+    st = h5io_write_attr_str(&f, "/", "format", "dshap-curves");
+    if (!st) st = h5io_write_attr_int(&f, "/", "format_version", 1);
+    if (!st) st = h5io_write_attr_str(&f, "/", "label", label);
+    if (!st) st = h5io_write_attr_str(&f, "/", "mode", "freeze-input");
+    if (!st) st = h5io_write_attr_str(&f, "/", "metric", o->curve_auc ? "auc-grouped" : "accuracy");
+    if (!st) st = h5io_write_attr_str(&f, "/", "sets", "per-sample");
+    if (!st) st = h5io_write_attr_int(&f, "/", "repeats", o->repeats);
+    if (!st) st = h5io_write_i32(&f, "/k", 1, &dk, ks);
+    if (!st) st = h5io_write_f64(&f, "/baseline", 0, NULL, &base);
+    FILE *csv = NULL;
+    if (!st && o->curves_csv && !(csv = fopen(o->curves_csv, "w"))) st = dshap_fail(DSHAP_EIO, __FILE__, __LINE__, "%s: cannot create", o->curves_csv);
+    if (csv) fprintf(csv, "label,select,k,metric,sd,repeats,n_joints,joints\n");
+    for (int s = 0; s < 3 && !st; s++) {
+        int R = s == 2 ? o->repeats : 1;
+        for (int q = 0; q < nk; q++) {
+            double m = 0, ss = 0;
+            for (int r = 0; r < R; r++) m += runs[s][(int64_t)r * nk + q] / R;
+            for (int r = 0; r < R; r++) ss += (runs[s][(int64_t)r * nk + q] - m) * (runs[s][(int64_t)r * nk + q] - m);
+            mean[q] = m, sd[q] = R > 1 ? sqrt(ss / (R - 1)) : 0;
+            if (csv) {
+                csv_field(csv, label);
+                fprintf(csv, ",%s,%d,%.6f,%.6f,%d,%d,\n", sel_name[s], q + 1, m, sd[q], R, q + 1);
+            }
+        }
+        char p[64];
+        int64_t d2[2] = {R, nk};
+        snprintf(p, sizeof p, "/%s/metric", sel_name[s]);
+        st = h5io_write_f64(&f, p, 1, &dk, mean);
+        snprintf(p, sizeof p, "/%s/sd", sel_name[s]);
+        if (!st) st = h5io_write_f64(&f, p, 1, &dk, sd);
+        snprintf(p, sizeof p, "/%s/runs", sel_name[s]);
+        if (!st) st = h5io_write_f64(&f, p, 2, d2, runs[s]);
+    }
+    if (csv) {
+        csv_field(csv, label);
+        fprintf(csv, ",baseline,0,%.6f,0,1,0,\n", base);
+        if (fclose(csv) && !st) st = dshap_fail(DSHAP_EIO, __FILE__, __LINE__, "%s: write failed", o->curves_csv);
+    }
+    h5io_close(&f);
+    if (st) remove(tmp);
+    else st = h5io_commit(tmp, o->curves_out);
+    if (!st && !o->quiet) {
+        printf("freeze curves (%s, %s): baseline %.3f\n", label, o->curve_auc ? "auc-grouped" : "accuracy", base);
+        for (int s = 0; s < 3; s++) {
+            printf("  %-7s", sel_name[s]);
+            for (int q = 0; q < nk; q++) {
+                int R = s == 2 ? o->repeats : 1;
+                double m = 0;
+                for (int r = 0; r < R; r++) m += runs[s][(int64_t)r * nk + q] / R;
+                printf(" %.3f", m);
+            }
+            printf("\n");
+        }
+    }
+done:
+    dshap_free(xb);
+    dshap_free(lg);
+    for (int s = 0; s < 3; s++) dshap_free(runs[s]);
+    return st;
 }
 
 static dshap_status write_results(const evaluate_opts *o, char **names, int S, int64_t N, const results *r, int has[3]) {
@@ -356,6 +479,7 @@ dshap_status evaluate_run(const evaluate_opts *o) {
         if (!names[s]) CHECK_FAIL(DSHAP_ENOMEM, "out of memory");
         scores_joint(&sc, joint);
         scores_free(&sc);
+        if (s == 0 && o->curve_k) CHECK(freeze_curves(&fw, o, &d, joint, o->curves_label ? o->curves_label : names[0]));
         for (int64_t i = 0; i < N; i++) {
             const double *js = joint + i * V;
             if (has[0]) {

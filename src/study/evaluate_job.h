@@ -28,6 +28,12 @@ typedef struct {
     const char *perturbed_sources[EVAL_MAX_SOURCES]; /* the same sources on them, in order */
     int n_perturbed_sources;
     const char *output, *csv, *command_line;
+    /* Freeze curves of the first source: for k = 1..curve_k, every sample's
+     * k top / bottom / random (repeats draws) joints held at their time mean,
+     * the metric of the model on all samples (dshap perturb's curves format). */
+    int curve_k;
+    int curve_auc;                          /* infant-level AUC (/group) instead of accuracy */
+    const char *curves_out, *curves_csv, *curves_label;
     int quiet;
 } evaluate_opts;
 
