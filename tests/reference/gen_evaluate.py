@@ -21,6 +21,9 @@ evaluate.h5 (format "dshap-evaluate-fixture"):
      to the lower index) held at their time mean; ris/ros: the maximum over the
      copies keeping the prediction of rel(e, e') / max(rel(x, x'), 1e-6) and of
      rel(e, e') / max(rel(p, p'), 1e-6).
+  /curve/{scores (n, V), top (3), bottom (3)}: accuracy on evaluate_data.h5
+     after freezing each sample's k = 1..3 top / bottom joints of the scores
+     (dshap evaluate --curves, --curve-k 3).
 evaluate_data.h5: the first 6 samples of tests/fixtures/planted/ntu/eval.h5
   (with /planted); evaluate_copies.h5: 2 jittered copies of each (sd 5 mm;
   row i*2 + p), written here with numpy's generator.
@@ -165,6 +168,22 @@ def main():
                 r_out = re / max(rel(p0[i], pc[j]), EPS)
                 ris[i] = r_in if np.isnan(ris[i]) else max(ris[i], r_in)
                 ros[i] = r_out if np.isnan(ros[i]) else max(ros[i], r_out)
+        # freeze curves: scores near the planted mask, accuracy after freezing
+        # each sample's k top / bottom joints (descending score, ties lower index)
+        cs = planted + 0.01 * rng.normal(size=(n, V))
+        y = h5py.File(data, 'r')['y'][:]
+        curve = np.zeros((2, 3))
+        for ki in range(3):
+            for si in range(2):
+                xs = x0.copy()
+                for i in range(n):
+                    order = sorted(range(V), key=lambda v: (-cs[i, v], v))
+                    sel = order[:ki + 1] if si == 0 else order[V - 1 - ki:]
+                    xs[i][:, :, sel, :] = xs[i][:, :, sel, :].mean(axis=1, keepdims=True)
+                curve[si, ki] = (probs(xs.astype(np.float32)).argmax(1) == y).mean()
+        g = f.create_group('curve')
+        g['scores'], g['top'], g['bottom'] = cs, curve[0], curve[1]
+        print('curve top', curve[0], 'bottom', curve[1])
         g = f.create_group('run')
         g['scores'], g['scores_perturbed'] = s0, sp
         g['auc'] = np.array([roc_auc_score(planted[i], s0[i]) for i in range(n)])

@@ -137,6 +137,44 @@ static void whole_run(const char *dir, const char *fixture, const char *tmpdir) 
     remove(csv);
 }
 
+/* Freeze curves: top / bottom accuracy against the reference (random draws
+ * use dshap's generator and are checked only for their shape). */
+static void freeze_curves(const char *dir, const char *fixture, const char *tmpdir) {
+    char data[1024], model[1024], src[1100], out[1024], curves[1024];
+    snprintf(data, sizeof data, "%s/study/evaluate_data.h5", dir);
+    snprintf(model, sizeof model, "%s/planted/ntu/model.h5", dir);
+    snprintf(src, sizeof src, "C=%s:/curve/scores", fixture);
+    snprintf(out, sizeof out, "%s/evalc.h5", tmpdir);
+    snprintf(curves, sizeof curves, "%s/curves.h5", tmpdir);
+    evaluate_opts o = {.data = data, .n_sources = 1, .sources = {src}, .model = model, .pg_k = 3, .pg_freeze = 1,
+                       .repeats = 2, .curve_k = 3, .curves_out = curves, .output = out, .quiet = 1};
+    EXPECT_OK(evaluate_run(&o));
+    h5file g, f;
+    EXPECT_OK(h5io_open_read(&g, curves, "dshap-curves", 1));
+    EXPECT_OK(h5io_open_read(&f, fixture, "dshap-evaluate-fixture", 1));
+    static const char *const sel[2] = {"top", "bottom"};
+    for (int s = 0; s < 2; s++) {
+        char p[64], q[64];
+        int64_t a = 3, b = 3;
+        double *got = NULL, *want = NULL;
+        snprintf(p, sizeof p, "/%s/metric", sel[s]);
+        snprintf(q, sizeof q, "/curve/%s", sel[s]);
+        EXPECT_OK(h5io_read_f64(&g, p, 1, &a, &got));
+        EXPECT_OK(h5io_read_f64(&f, q, 1, &b, &want));
+        if (got && want) compare(p, got, want, 3, 1e-12, 0);
+        dshap_free(got);
+        dshap_free(want);
+    }
+    int64_t d2[2] = {2, 3};
+    double *runs = NULL;
+    EXPECT_OK(h5io_read_f64(&g, "/random/runs", 2, d2, &runs));
+    dshap_free(runs);
+    h5io_close(&g);
+    h5io_close(&f);
+    remove(out);
+    remove(curves);
+}
+
 static void jitter_and_refusals(const char *dir, const char *tmpdir) {
     char data[1024], out[1024], missing[1024], src[1100];
     snprintf(data, sizeof data, "%s/study/evaluate_data.h5", dir);
@@ -203,6 +241,7 @@ int main(int argc, char **argv) {
     h5io_close(&f);
     recovery_by_hand();
     whole_run(dir, path, tmpdir);
+    freeze_curves(dir, path, tmpdir);
     jitter_and_refusals(dir, tmpdir);
     rmdir(tmpdir);
     return tl_finish("test_study_evaluate");
