@@ -295,8 +295,8 @@ planted_words() { # planted CSV, perturbation CSV, metric -> sentences
       printf "The best source is %s (%.3f); the best Grad-CAM layer is %s (%.3f). ", best, auc[best], gbest, auc[gbest]
       printf "Freezing the 3 joints SHAP ranks highest moves the predicted-class probability by %.3f on average (PGI), freezing its 3 lowest by %.3f (PGU). ", pgi["SHAP-exact"], pgu["SHAP-exact"]
       n = 0; ok = 0; okw = 0
-      for (k in top) if (k in bot && k in rnd) { n++; if (top[k] < rnd[k] && rnd[k] < bot[k]) ok++; if (top[k] <= rnd[k] && rnd[k] <= bot[k]) okw++ }
-      printf "Freezing each sample'"'"'s k top SHAP joints (%s), top < random < bottom holds strictly at %d of %d k (with ties allowed at %d); see the freeze table for where bottom and random swap.\n", metric, ok, n, okw
+      for (k in top) if (k in bot && k in rnd) { n++; if (top[k] < rnd[k] && rnd[k] < bot[k]) ok++; if (top[k] <= rnd[k] && rnd[k] <= bot[k]) okw++; if (top[k] < rnd[k]) tr++ }
+      printf "Freezing each sample'"'"'s k joints (%s; lower = hurt more): SHAP'"'"'s top joints hurt more than random ones at %d of %d k; top < random < bottom holds strictly at %d of %d k (with ties allowed at %d).\n", metric, tr, n, ok, n, okw
     }' "$1" "$2"
 }
 pert_md() { # k by selection
