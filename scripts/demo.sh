@@ -18,6 +18,13 @@ $d data synth --layout ntu25 --n 60 --classes 60 --frames 150 --seed 3 --second-
 $d predict --model "$out/model.h5" --input "$out/val.h5" -o "$out/predictions.h5"
 mpirun -np 2 $d explain --model "$out/model.h5" --data "$out/val.h5" --background "$out/train.h5" \
   --n-background 20 --chunk 10 --classes pred --store joint -o "$out/attributions.h5"
+$d plot skeleton --data "$out/val.h5" --sample 0 --frames 150 --windows 4 --scores "SHAP=$out/attributions.h5:/shap/values" \
+  --title "demo: SHAP joint importance, sample 0 (predicted class)" -o "$out/skeleton.svg" --quiet
+# joint names from dshap rank's table (position, joint index, name, ...), sample 0's scores from the file
+$d rank --scores "SHAP=$out/attributions.h5:/shap/values" -o "$out/ranks.h5" --csv "$out/ranks.csv" --quiet
+top3=$(h5dump -d /shap/values -c "1,1,25" -y "$out/attributions.h5" | sed -n '/DATA {/,/}/p' | tr -c '0-9eE.+-' '\n' |
+  grep -E '^[-+]?[0-9]' | awk '{ printf "%d %s\n", NR - 1, $1 }' | sort -k2,2gr | head -3 |
+  awk -F' ' 'NR == FNR { if (FNR > 1) name[$2] = $3; next } { printf "%s%s (%.4g)", (n++ ? ", " : ""), name[$1], $2 }' FS=, "$out/ranks.csv" FS=' ' -)
 echo
-echo "per-joint SHAP importance of the first sample (N, classes, joints = 25):"
-h5dump -d /shap/values -c "1,1,25" "$out/attributions.h5" | sed -n '/DATA {/,/}/p'
+echo "skeleton heat map of the first sample: $out/skeleton.svg"
+echo "its three most important joints (SHAP, predicted class): $top3"

@@ -61,6 +61,9 @@ for o in "${overrides[@]}"; do
   J[$k]=${o#*=}
 done
 get() { [ -n "${J[$1]+x}" ] || die "$job: missing key '$1'"; printf '%s' "${J[$1]}"; }
+opt() { printf '%s' "${J[$1]-$2}"; } # a key with a default (older job files lack it)
+root=$(cd "$here/../.." && pwd)
+path_of() { case "$1" in /*) printf '%s' "$1" ;; *) printf '%s' "$root/$1" ;; esac; } # job paths: from the repository root
 
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 export OMPI_ALLOW_RUN_AS_ROOT=${OMPI_ALLOW_RUN_AS_ROOT:-1} OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=${OMPI_ALLOW_RUN_AS_ROOT_CONFIRM:-1}
@@ -110,9 +113,10 @@ for ds in $datasets; do
   tcn=$(get "${ds}_main_tcn") att=$(get "${ds}_main_att") blay=$(get "${ds}_branch_layers")
   [ "$nexp" -le "$neval" ] || die "${ds}_explain ($nexp) must not exceed ${ds}_eval ($neval): the explained samples are the first evaluated ones"
 
-  step "$ds: model and synthetic data"
-  model=$(get "${ds}_model")
+  step "$ds: model and data"
+  model=$(get "${ds}_model") data=$(opt "${ds}_data") pool_data=$(opt "${ds}_pool_data") mode=$(opt "${ds}_mode" amplify)
   if [ -n "$model" ]; then # an exported checkpoint (tools/export_pytorch.py) or any model.h5
+    model=$(path_of "$model")
     [ -f "$model" ] || die "${ds}_model '$model' not found"
     cp "$model" "$d/model.h5"
     arch=$model
@@ -123,10 +127,24 @@ for ds in $datasets; do
   [ -n "$layout" ] || die "$ds: cannot read the model's layout"
   group=()
   [ "$metric" = auc-grouped ] && group=(--group-size "$(get "${ds}_group_size")")
-  # sample i depends only on (seed, i): explain.h5 is the first rows of eval.h5
-  dsh data synth --layout "$layout" --n "$neval" --classes "$ncls" --frames "$frames" --seed $((seed + 1)) "${group[@]}" -o "$d/eval.h5"
-  dsh data synth --layout "$layout" --n "$nexp" --classes "$ncls" --frames "$frames" --seed $((seed + 1)) "${group[@]}" -o "$d/explain.h5"
-  dsh data synth --layout "$layout" --n "$npool" --classes "$ncls" --frames "$frames" --seed $((seed + 2)) -o "$d/pool.h5"
+  if [ -n "$data" ]; then # given data (tools/planted.py): every sample is explained and evaluated
+    data=$(path_of "$data") pool_data=$(path_of "${pool_data:?${ds}_data needs ${ds}_pool_data}")
+    [ -f "$data" ] || die "${ds}_data '$data' not found"
+    [ -f "$pool_data" ] || die "${ds}_pool_data '$pool_data' not found"
+    cp "$data" "$d/eval.h5"
+    cp "$data" "$d/explain.h5"
+    cp "$pool_data" "$d/pool.h5"
+    nexp=$(h5dump -H -d /y "$d/eval.h5" | sed -n 's/.*DATASPACE  SIMPLE { ( \([0-9]*\) ).*/\1/p')
+    neval=$nexp
+    [ -n "$nexp" ] || die "$ds: cannot read the sample count of '$data'"
+  else
+    # sample i depends only on (seed, i): explain.h5 is the first rows of eval.h5
+    dsh data synth --layout "$layout" --n "$neval" --classes "$ncls" --frames "$frames" --seed $((seed + 1)) "${group[@]}" -o "$d/eval.h5"
+    dsh data synth --layout "$layout" --n "$nexp" --classes "$ncls" --frames "$frames" --seed $((seed + 1)) "${group[@]}" -o "$d/explain.h5"
+    dsh data synth --layout "$layout" --n "$npool" --classes "$ncls" --frames "$frames" --seed $((seed + 2)) -o "$d/pool.h5"
+  fi
+  planted=0
+  h5dump -H -d /planted "$d/eval.h5" >/dev/null 2>&1 && planted=1
 
   step "$ds: DeepSHAP ($nexp samples x $nbg references, chunks of $chunk, $ranks rank(s))"
   rm -f "$d/attributions.h5"
@@ -151,12 +169,13 @@ for ds in $datasets; do
     printf "%s,%d,%d,%.2f,%.4f,%.2f,%.4f,%.2f,%d,%.1f\n", ds, n, r, s, s / n, g, g / n, ga, nl, (g > 0 ? s / g : 0) }' >>"$runtime_csv"
 
   A=$d/attributions.h5
+  bn=(J V B A)
   shap_src="SHAP=$A:/shap/values"
   tcn_src="GradCAM-TCN=$A:/gradcam/$tcn/joint"
   att_src="GradCAM-Att=$A:/gradcam/$att/joint"
 
   step "$ds: perturbation ($metric, k = $kk; SHAP thresh $th_shap, Grad-CAM thresh $th_gc)"
-  common=(--model "$d/model.h5" --data "$d/eval.h5" --k "$kk" --mode amplify --metric "$metric" --seed "$seed" --quiet)
+  common=(--model "$d/model.h5" --data "$d/eval.h5" --k "$kk" --mode "$mode" --metric "$metric" --seed "$seed" --quiet)
   dsh perturb "${common[@]}" --scores "$shap_src" --select top,bottom --thresh "$th_shap" --label SHAP -o "$d/curves_shap.h5" --csv "$d/curves_shap.csv"
   dsh perturb "${common[@]}" --scores "$tcn_src" --select top,bottom --thresh "$th_gc" --label Grad-CAM -o "$d/curves_gradcam.h5" --csv "$d/curves_gradcam.csv"
   # random joints do not depend on the scores: one baseline per threshold
@@ -164,10 +183,43 @@ for ds in $datasets; do
   dsh perturb "${common[@]}" --scores "$tcn_src" --select random --repeats "$repeats" --thresh "$th_gc" --label "random (thresh $th_gc)" -o "$d/curves_random_gc.h5" --csv "$d/curves_random_gc.csv"
   { head -1 "$d/curves_shap.csv"; for f in shap gradcam random random_gc; do tail -n +2 "$d/curves_$f.csv"; done; } >"$report/tables/perturbation_$ds.csv"
 
+  if [ "$planted" = 1 ]; then
+    step "$ds: planted-joint recovery, PGI/PGU (freeze), RIS/ROS (jitter $(opt jitter_sigma 0.005), $(opt jitter_copies 2) copies)"
+    rm -f "$d/attributions_shaprules.h5" "$d/attributions_jitter.h5"
+    explain "$ranks" --model "$d/model.h5" --data "$d/explain.h5" --background "$d/pool.h5" --n-background "$nbg" \
+      --chunk "$chunk" --classes "$classes" --rules shap --store joint --no-progress -o "$d/attributions_shaprules.h5"
+    ev=(--scores "SHAP-exact=$A:/shap/values" --scores "SHAP-shap-rules=$d/attributions_shaprules.h5:/shap/values"
+        --scores "GC-main-TCN=$A:/gradcam/$tcn/joint" --scores "GC-main-Att=$A:/gradcam/$att/joint")
+    for l in $blay; do
+      kind=$(case "$l" in *init_bn*) echo in ;; *att*) echo Att ;; *) echo TCN ;; esac)
+      for b in 0 1 2 3; do ev+=(--scores "GC-${kind}-${bn[$b]}=$A:/gradcam/${l//\{b\}/$b}/joint"); done
+    done
+    # freeze curves (joints held at their time mean, per sample) of the first source, then of Grad-CAM
+    kmax=$(printf '%s' "$kk" | tr ',.' '  ' | awk '{ print $NF }')
+    cm=$( [ "$metric" = auc-grouped ] && echo auc-grouped || echo accuracy)
+    fz=(--pg-perturb freeze --pg-k "$(opt pg_k 3)" --curve-k "$kmax" --curve-metric "$cm" --repeats "$repeats" --seed "$seed" --quiet)
+    dsh evaluate --data "$d/eval.h5" --model "$d/model.h5" "${ev[@]}" "${fz[@]}" --label SHAP \
+      --curves "$d/curves_freeze_shap.h5" --curves-csv "$d/curves_freeze_shap.csv" -o "$d/evaluation.h5" --csv "$report/tables/planted_$ds.csv"
+    dsh evaluate --data "$d/eval.h5" --model "$d/model.h5" --scores "GC-main-TCN=$A:/gradcam/$tcn/joint" "${fz[@]}" --label Grad-CAM \
+      --curves "$d/curves_freeze_gradcam.h5" --curves-csv "$d/curves_freeze_gradcam.csv" -o "$d/evaluation_gc.h5"
+    { cat "$d/curves_freeze_shap.csv"; tail -n +2 "$d/curves_freeze_gradcam.csv"; } >"$report/tables/perturbation_freeze_$ds.csv"
+    dsh plot perturb --curves "$d/curves_freeze_shap.h5" --curves "$d/curves_freeze_gradcam.h5" \
+      --title "$ds: joints frozen at their time mean, per sample ($cm)" -o "$report/figures/perturbation_freeze_$ds.svg" --quiet
+    # stability: SHAP and the main-stream Grad-CAM explained again on jittered copies
+    dsh evaluate jitter --data "$d/explain.h5" --sigma "$(opt jitter_sigma 0.005)" --copies "$(opt jitter_copies 2)" --seed "$seed" -o "$d/jitter.h5"
+    explain "$ranks" --model "$d/model.h5" --data "$d/jitter.h5" --background "$d/pool.h5" --n-background "$nbg" \
+      --chunk "$chunk" --classes "$classes" --store joint --no-progress -o "$d/attributions_jitter.h5"
+    dsh gradcam --model "$d/model.h5" --data "$d/jitter.h5" --classes "$classes" --layer "$tcn" --layer "$att" -o "$d/attributions_jitter.h5"
+    J=$d/attributions_jitter.h5
+    dsh evaluate --data "$d/eval.h5" --model "$d/model.h5" --scores "SHAP-exact=$A:/shap/values" --scores "GC-main-TCN=$A:/gradcam/$tcn/joint" \
+      --scores "GC-main-Att=$A:/gradcam/$att/joint" --perturbed "$d/jitter.h5" --perturbed-scores "$J:/shap/values" \
+      --perturbed-scores "$J:/gradcam/$tcn/joint" --perturbed-scores "$J:/gradcam/$att/joint" --pg-perturb freeze \
+      -o "$d/stability.h5" --csv "$report/tables/stability_$ds.csv" --quiet
+  fi
+
   step "$ds: joint ranks and rank correlation"
   dsh rank --scores "$shap_src" --scores "$tcn_src" --scores "$att_src" --sort-by SHAP -o "$d/ranks.h5" --csv "$report/tables/ranks_$ds.csv" --quiet
   corr=(--scores "$shap_src")
-  bn=(J V B A)
   for l in $blay; do
     kind=$(case "$l" in *init_bn*) echo in ;; *att*) echo Att ;; *) echo TCN ;; esac)
     sum=
@@ -196,7 +248,8 @@ echo "ranks,seconds" >"$scaling_csv"
 sr=$(get scaling_ranks) sn=$(get scaling_explain)
 step "scaling: explain of $sn samples on ranks $sr"
 dsh data synth --layout "$("$dshap" model info "$out/$first/model.h5" | sed -n 's/.*layout \([a-z0-9]*\).*/\1/p' | head -1)" \
-  --n "$sn" --classes "$(get "${first}_classes")" --frames "$(get "${first}_frames")" --seed $((seed + 1)) -o "$out/$first/scaling.h5"
+  --n "$sn" --classes "$(get "${first}_classes")" --frames "$(get "${first}_frames")" --seed $((seed + 1)) \
+  --persons "$("$dshap" model info "$out/$first/model.h5" | sed -n 's/^input: (.*, \([0-9]*\)).*/\1/p' | head -1)" -o "$out/$first/scaling.h5"
 for p in $sr; do
   rm -f "$out/$first/scaling_np$p.h5"
   t0=$(now)
@@ -222,6 +275,30 @@ ranks_md() { # the 10 joints with the best SHAP median rank
   awk -F, 'NR == 1 { print "| position | joint | SHAP median (IQR) | Grad-CAM TCN median (IQR) | Grad-CAM Att median (IQR) |"; print "|---|---|---|---|---|"; next }
            NR <= 11 { printf "| %s | %s | %s (%s-%s) | %s (%s-%s) | %s (%s-%s) |\n", $1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 }' "$1"
 }
+planted_md() { # which explainer finds the planted joints, best AUC first
+  echo "| source | AUC of the planted set (sd) | precision@k=set size (sd) | PGI (freeze) | PGU (freeze) |"
+  echo "|---|---|---|---|---|"
+  awk -F, 'NR > 1 { printf "%s|| %s | %.3f (%.3f) | %.3f (%.3f) | %.3f | %.3f |\n", $3, $1, $3, $4, $5, $6, $7, $9 }' "$1" | sort -t'|' -k1,1gr | sed 's/^[^|]*|//'
+}
+stability_md() {
+  awk -F, 'NR == 1 { print "| source | median log10 RIS | median log10 ROS |"; print "|---|---|---|"; next }
+           { printf "| %s | %.2f | %.2f |\n", $1, $11, $12 }' "$1"
+}
+planted_words() { # planted CSV, perturbation CSV, metric -> sentences
+  awk -F, -v metric="$3" 'FNR == 1 { f++; next }
+    f == 1 { auc[$1] = $3; if (best == "" || $3 > auc[best]) best = $1; if ($1 !~ /^SHAP/ && (gbest == "" || $3 > auc[gbest])) gbest = $1
+             pgi[$1] = $7; pgu[$1] = $9 }
+    f == 2 && $1 == "SHAP" && $2 == "top" { top[$3] = $4 } f == 2 && $1 == "SHAP" && $2 == "bottom" { bot[$3] = $4 }
+    f == 2 && $1 == "SHAP" && $2 == "random" { rnd[$3] = $4 }
+    END {
+      printf "SHAP (exact rules) ranks the planted joints above the rest with a mean per-sample AUC of %.3f (%s rules: %.3f; 0.5 is chance). ", auc["SHAP-exact"], "shap", auc["SHAP-shap-rules"]
+      printf "The best source is %s (%.3f); the best Grad-CAM layer is %s (%.3f). ", best, auc[best], gbest, auc[gbest]
+      printf "Freezing the 3 joints SHAP ranks highest moves the predicted-class probability by %.3f on average (PGI), freezing its 3 lowest by %.3f (PGU). ", pgi["SHAP-exact"], pgu["SHAP-exact"]
+      n = 0; ok = 0; okw = 0
+      for (k in top) if (k in bot && k in rnd) { n++; if (top[k] < rnd[k] && rnd[k] < bot[k]) ok++; if (top[k] <= rnd[k] && rnd[k] <= bot[k]) okw++; if (top[k] < rnd[k]) tr++ }
+      printf "Freezing each sample'"'"'s k joints (%s; lower = hurt more): SHAP'"'"'s top joints hurt more than random ones at %d of %d k; top < random < bottom holds strictly at %d of %d k (with ties allowed at %d).\n", metric, tr, n, ok, n, okw
+    }' "$1" "$2"
+}
 pert_md() { # k by selection
   awk -F, 'NR > 1 && $2 != "baseline" { key = ($2 == "random" && $1 ~ /^random/) ? $1 : $1 " " $2; if (!(key in seen)) { seen[key] = 1; cols[++nc] = key }
              v[key, $3] = ($2 == "random") ? sprintf("%.3f +- %.3f", $4, $5) : sprintf("%.3f", $4); if ($3 > kmax) kmax = $3; ks[$3] = 1 }
@@ -235,11 +312,15 @@ pert_md() { # k by selection
   echo
   echo "Job \`$(basename "$job")\`${overrides[*]:+ with ${overrides[*]}}; dshap $("$dshap" --version | awk '{print $2}'); $(date -u +%Y-%m-%d); total $total s on $machine (timings on a shared machine vary with its load)."
   echo
-  echo "Data: built-in synthetic motion (\`dshap data synth\`) and models with random weights of the"
-  echo "published architectures (\`dshap model init\`). Random weights give chance-level accuracy, so"
-  echo "these numbers show the pipeline, not the paper's findings; point the job at exported"
-  echo "checkpoints and imported data to reproduce those. Every method evaluates the model in eval"
-  echo "mode (BN running statistics, dropout off); the published Grad-CAM code did not."
+  for ds in $datasets; do
+    if [ -n "$(opt "${ds}_data")" ]; then
+      echo "Data $ds: \`$(opt "${ds}_data")\` with model \`$(get "${ds}_model")\`: trained on synthetic motion whose classes are carried by known joint sets (planted evidence, \`tools/planted.py\`), so the explainers can be scored against ground truth."
+    else
+      echo "Data $ds: built-in synthetic motion (\`dshap data synth\`) and $( [ -n "$(get "${ds}_model")" ] && echo "the model \`$(get "${ds}_model")\`" || echo "random weights of the published architecture (\`dshap model init\`): chance-level accuracy, so its numbers show the pipeline, not findings")."
+    fi
+    echo
+  done
+  echo "Every method evaluates the model in eval mode (BN running statistics, dropout off); the published Grad-CAM code did not."
   echo
   echo "| data set | architecture | T | explained | references (chunk) | perturbation samples | metric | thresholds SHAP / Grad-CAM |"
   echo "|---|---|---|---|---|---|---|---|"
@@ -271,6 +352,28 @@ pert_md() { # k by selection
     echo "top: the k highest positive mean scores; bottom: the k lowest; random: mean +- sd over $repeats seeded draws. [perturbation_$ds.csv](tables/perturbation_$ds.csv)"
     echo
     pert_md "$report/tables/perturbation_$ds.csv"
+    if [ -f "$report/tables/planted_$ds.csv" ]; then
+      echo
+      echo "## Table: which explainer finds the planted joints, $ds"
+      echo
+      echo "Per sample, the joint scores against the planted set of the sample's class (tools/planted.py): ROC AUC (1 = every planted joint above every other, 0.5 = chance) and precision at k = the set's size; mean (sd) over samples. PGI / PGU: the mean change of the predicted class's probability when the 3 highest / lowest scoring joints are held at their time mean (\`dshap evaluate --pg-perturb freeze\`). [planted_$ds.csv](tables/planted_$ds.csv)"
+      echo
+      planted_md "$report/tables/planted_$ds.csv"
+      echo
+      echo "Stability (RIS / ROS, Agarwal et al. 2022, against explanations of copies jittered by N(0, ($(opt jitter_sigma 0.005))^2) per coordinate, the sensor's error; lower is more stable): [stability_$ds.csv](tables/stability_$ds.csv)"
+      echo
+      stability_md "$report/tables/stability_$ds.csv"
+      echo
+      echo "## Table: perturbation by freezing joints, $ds (each sample's k selected joints held at their time mean)"
+      echo
+      echo "The edge perturbation above changes E[0, j, j] only; the planted evidence still reaches the classifier through the other partitions, so the trained models stay at their baseline there. Here the input itself loses the joints' motion: top / bottom by the sample's own scores, random: mean +- sd over $repeats seeded draws. [perturbation_freeze_$ds.csv](tables/perturbation_freeze_$ds.csv)"
+      echo
+      pert_md "$report/tables/perturbation_freeze_$ds.csv"
+      echo
+      echo "![freeze perturbation $ds](figures/perturbation_freeze_$ds.svg)"
+      echo
+      echo "**Found ($ds):** $(planted_words "$report/tables/planted_$ds.csv" "$report/tables/perturbation_freeze_$ds.csv" "$(get "${ds}_metric")")"
+    fi
   done
   echo
   echo "## Table: scaling (DeepSHAP explain, $first)"

@@ -47,5 +47,6 @@ int cmd_perturb(int argc, char **argv);
 int cmd_rank(int argc, char **argv);
 int cmd_correlate(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+int cmd_evaluate(int argc, char **argv);
 
 #endif

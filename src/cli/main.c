@@ -26,6 +26,7 @@ static const command commands[] = {
     {"rank", cmd_rank, "per-joint median and IQR of per-sample joint ranks"},
     {"correlate", cmd_correlate, "Spearman rho between joint-score sources (Table 1)"},
     {"plot", cmd_plot, "SVG figures: skeleton heat maps, rank boxes, perturbation, scaling"},
+    {"evaluate", cmd_evaluate, "planted-joint recovery, PGI/PGU, RIS/ROS of joint scores"},
 };
 
 static void usage(FILE *out) {

@@ -16,9 +16,11 @@ fx=$(cd "$2" && pwd)/study
 [ -f "$fx/gradcam_ntu.model.h5" ] || { echo "FAIL: no fixture models in $fx"; exit 1; }
 if ! bash "$root/jobs/paper-study/run_study.sh" --dshap "$dshap" --out "$tmp/out" \
     ranks=$ranks n_background=6 chunk=3 k=1..3 repeats=2 scaling_ranks="1 $ranks" scaling_explain=2 \
-    ntu_model="$fx/gradcam_ntu.model.h5" ntu_frames=12 ntu_classes=4 ntu_explain=3 ntu_eval=6 ntu_pool=8 \
+    ntu_model="$fx/gradcam_ntu.model.h5" ntu_data= ntu_pool_data= ntu_metric=agreement ntu_mode=amplify \
+    ntu_frames=12 ntu_classes=4 ntu_explain=3 ntu_eval=6 ntu_pool=8 \
     ntu_branch_layers="input_stream.{b}.init_bn input_stream.{b}.block-0_tcn-0.point_conv_expand.0 input_stream.{b}.block-0_att.activation" \
-    cp_model="$fx/gradcam_cp29.model.h5" cp_frames=12 cp_explain=3 cp_eval=8 cp_pool=8 cp_group_size=2 \
+    cp_model="$fx/gradcam_cp29.model.h5" cp_data= cp_pool_data= cp_mode=amplify \
+    cp_frames=12 cp_explain=3 cp_eval=8 cp_pool=8 cp_group_size=2 \
     cp_branch_layers="input_stream.{b}.init_bn input_stream.{b}.block-1_tcn-0.point_conv.0 input_stream.{b}.block-1_att.activation" \
     2>"$tmp/err.log"; then
   echo "FAIL: run_study.sh failed:"; tail -n 20 "$tmp/err.log"; exit 1
