@@ -9,9 +9,10 @@
  * to g'(x_r) jumps at a kink (ReLU pairs straddling 0). Here every secant is
  * evaluated in double from the stored float32 activations (their difference
  * is exact in double), through an identity without cancellation where g is
- * smooth, and equals g'(x) only where x = r exactly: a continuous function
- * of (x, r) wherever g is C¹, so float32 activations give the float64
- * reference's multiplier to their own rounding. */
+ * smooth (σ; tanh and SiLU through σ), and equals g'(x) only where x = r
+ * exactly: a continuous function of (x, r) wherever g is C¹, so float32
+ * activations give the float64 reference's multiplier to their own
+ * rounding. */
 #ifndef DSHAP_RESCALE_H
 #define DSHAP_RESCALE_H
 
@@ -26,14 +27,22 @@
 #define RS_FN static inline
 #endif
 
-/* tanh(h) / h and expm1(d) / d, 1 at 0: relative accuracy of the library
- * function for every h (no cancellation) */
-RS_FN double rs_tanhc(double h) { return h == 0 ? 1.0 : tanh(h) / h; }
+/* expm1(d) / d, 1 at 0: relative accuracy of expm1 for every d */
 RS_FN double rs_expc(double d) { return d == 0 ? 1.0 : expm1(d) / d; }
 
-/* tanh a − tanh b = tanh(a − b)(1 − tanh a tanh b); σ(x) = (1 + tanh(x/2))/2 */
-RS_FN double rs_tanh_secant(double a, double b) { return (1 - tanh(a) * tanh(b)) * rs_tanhc(a - b); }
-RS_FN double rs_sigmoid_secant(double a, double b) { return 0.25 * (1 - tanh(a / 2) * tanh(b / 2)) * rs_tanhc((a - b) / 2); }
+/* (σ(a) − σ(b)) / (a − b) through σ(a) − σ(b) = σ(a) σ(−b) (1 − e^{−(a − b)})
+ * for a ≥ b (the secant is symmetric): three factors without cancellation,
+ * in (0, 1], by exp only (the cheapest libm call; 1 − e^{−d} by expm1 for
+ * small d, where both forms agree to rounding). *sa gets σ(a) of the
+ * original a, which SiLU needs. */
+RS_FN double rs_sigmoid_secant(double a, double b, double *sa) {
+    int swap = a < b;
+    double hi = swap ? b : a, lo = swap ? a : b, d = hi - lo;
+    double s_hi = 1 / (1 + exp(-hi)), s_nlo = 1 / (1 + exp(lo)); /* σ(hi), σ(−lo) */
+    double e = d < 0.03125 ? -expm1(-d) : 1 - exp(-d);
+    *sa = swap ? 1 - s_nlo : s_hi;
+    return d == 0 ? s_hi * s_nlo : s_hi * s_nlo * (e / d);
+}
 
 RS_FN double rs_hardswish(double x) { return x <= -3 ? 0 : (x >= 3 ? x : x * (x + 3) / 6); }
 
@@ -52,10 +61,18 @@ RS_FN double rs_act_secant(int act, float a, float b) {
         if (x > -3 && x < 3 && r > -3 && r < 3) return (x + r + 3) / 6;
         if (d == 0) return x < -3 ? 0.0 : (x > 3 ? 1.0 : (2 * x + 3) / 6); /* x = ±3: act.h's (2x + 3)/6 */
         return (rs_hardswish(x) - rs_hardswish(r)) / d;
-    case ACT_SILU: /* x σ(x) − r σ(r) = d σ(x) + r (σ(x) − σ(r)) */
-        return 1 / (1 + exp(-x)) + r * rs_sigmoid_secant(x, r);
-    case ACT_SIGMOID: return rs_sigmoid_secant(x, r);
-    case ACT_TANH: return rs_tanh_secant(x, r);
+    case ACT_SILU: { /* x σ(x) − r σ(r) = d σ(x) + r (σ(x) − σ(r)) */
+        double sx, sec = rs_sigmoid_secant(x, r, &sx);
+        return sx + r * sec;
+    }
+    case ACT_SIGMOID: {
+        double sx;
+        return rs_sigmoid_secant(x, r, &sx);
+    }
+    case ACT_TANH: { /* tanh x = 2σ(2x) − 1 */
+        double sx;
+        return 4 * rs_sigmoid_secant(2 * x, 2 * r, &sx);
+    }
     }
     return 1.0;
 }
