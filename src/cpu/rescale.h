@@ -8,7 +8,7 @@
  * ulp(g) / |Δx| to cancellation (1 % at Δx = 1e-5), and a |Δx| < 1e-6 switch
  * to g'(x_r) jumps at a kink (ReLU pairs straddling 0). Here every secant is
  * evaluated in double from the stored float32 activations (their difference
- * is exact in double), through an identity without cancellation where g is
+ * is exact in double; σ's exponentials by float libm calls, below), through an identity without cancellation where g is
  * smooth (σ; tanh and SiLU through σ), and equals g'(x) only where x = r
  * exactly: a continuous function of (x, r) wherever g is C¹, so float32
  * activations give the float64 reference's multiplier to their own
@@ -30,18 +30,37 @@
 /* expm1(d) / d, 1 at 0: relative accuracy of expm1 for every d */
 RS_FN double rs_expc(double d) { return d == 0 ? 1.0 : expm1(d) / d; }
 
+/* expf and expm1f as glibc gives them (correctly rounded but for rare
+ * cases); on the device through double and one rounding, as elem.h's el_exp */
+RS_FN float rs_expf(float x) {
+#ifdef __CUDA_ARCH__
+    return (float)exp((double)x);
+#else
+    return expf(x);
+#endif
+}
+
+RS_FN float rs_expm1f(float x) {
+#ifdef __CUDA_ARCH__
+    return (float)expm1((double)x);
+#else
+    return expm1f(x);
+#endif
+}
+
 /* (σ(a) − σ(b)) / (a − b) through σ(a) − σ(b) = σ(a) σ(−b) (1 − e^{−(a − b)})
- * for a ≥ b (the secant is symmetric): three factors without cancellation,
- * in (0, 1], by exp only (the cheapest libm call; 1 − e^{−d} by expm1 for
- * small d, where both forms agree to rounding). *sa gets σ(a) of the
- * original a, which SiLU needs. */
+ * for a ≥ b (the secant is symmetric): three factors in (0, 1] without
+ * cancellation, each from one float libm call (relative error ~1 ulp, so the
+ * secant is within a few float ulps; float calls: this is the hot loop of
+ * SiLU networks). *sa gets σ(a) of the original a, which SiLU needs. */
 RS_FN double rs_sigmoid_secant(double a, double b, double *sa) {
     int swap = a < b;
     double hi = swap ? b : a, lo = swap ? a : b, d = hi - lo;
-    double s_hi = 1 / (1 + exp(-hi)), s_nlo = 1 / (1 + exp(lo)); /* σ(hi), σ(−lo) */
-    double e = d < 0.03125 ? -expm1(-d) : 1 - exp(-d);
+    double s_hi = 1 / (1 + (double)rs_expf((float)-hi)), s_nlo = 1 / (1 + (double)rs_expf((float)lo));
     *sa = swap ? 1 - s_nlo : s_hi;
-    return d == 0 ? s_hi * s_nlo : s_hi * s_nlo * (e / d);
+    /* d is a float difference: (float)d rounds it, so E uses the rounded d in both places */
+    float df = (float)d;
+    return df == 0 ? s_hi * s_nlo : s_hi * s_nlo * (-(double)rs_expm1f(-df) / df);
 }
 
 RS_FN double rs_hardswish(double x) { return x <= -3 ? 0 : (x >= 3 ? x : x * (x + 3) / 6); }
