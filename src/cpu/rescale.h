@@ -70,11 +70,15 @@ RS_FN double rs_hardswish(double x) { return x <= -3 ? 0 : (x >= 3 ? x : x * (x 
 RS_FN double rs_act_secant(int act, float a, float b) {
     double x = a, r = b, d = x - r; /* exact */
     switch (act) {
-    case ACT_RELU: /* values exact in double: the quotient rounds once */
-        return d == 0 ? (x > 0 ? 1.0 : 0.0) : ((x > 0 ? x : 0) - (r > 0 ? r : 0)) / d;
+    case ACT_RELU: { /* in float (vectorises): on one segment the numerator is the
+                      * same rounded difference as the denominator (1 or 0 exactly),
+                      * across a kink each side rounds once; a − b = 0 only at a = b */
+        float df = a - b, gf = (a > 0 ? a : 0) - (b > 0 ? b : 0);
+        return df == 0 ? (a > 0 ? 1.0f : 0.0f) : gf / df;
+    }
     case ACT_RELU6: {
-        double gx = x < 0 ? 0 : (x > 6 ? 6 : x), gr = r < 0 ? 0 : (r > 6 ? 6 : r);
-        return d == 0 ? (x > 0 && x < 6 ? 1.0 : 0.0) : (gx - gr) / d;
+        float df = a - b, gf = (a < 0 ? 0 : (a > 6 ? 6 : a)) - (b < 0 ? 0 : (b > 6 ? 6 : b));
+        return df == 0 ? (a > 0 && a < 6 ? 1.0f : 0.0f) : gf / df;
     }
     case ACT_HARDSWISH: /* inside (−3, 3): x(x + 3)/6 − r(r + 3)/6 = d (x + r + 3)/6 */
         if (x > -3 && x < 3 && r > -3 && r < 3) return (x + r + 3) / 6;
