@@ -14,6 +14,7 @@
 extern "C" {
 #endif
 #include "cpu/deeplift_cpu.h"
+#include "cpu/rescale.h"
 #include "engine/arch.h"
 #include "engine/granularity.h"
 #include "engine/net.h"
@@ -31,9 +32,9 @@ extern "C" {
 
 /* exp and tanh as the CPU gets them: on the device through double precision
  * and one rounding (glibc's expf is correctly rounded but for rare cases),
- * where CUDA's expf / tanhf may be 2 ulp off. The rescale rule divides a
- * difference of two such values by x − r, so ulps matter there. With
- * --fmad=false for the kernels, + − × / round exactly as on the CPU. */
+ * where CUDA's expf / tanhf may be 2 ulp off (forward values and gradients;
+ * the rescale rules compute in double, cpu/rescale.h). With --fmad=false for
+ * the kernels, + − × / round exactly as on the CPU. */
 EL float el_exp(float x) {
 #ifdef __CUDA_ARCH__
     return (float)exp((double)x);
@@ -303,16 +304,16 @@ EL void el_act_deeplift(int64_t o, float *m_x, const float *m_y, const float *x_
                         int64_t S, int act, int rule, int acc) {
     int64_t q = o / S, e = o % S;
     float xi = x_i[(int64_t)rows.xi[q] * S + e], xr = x_r[(int64_t)rows.xr[q] * S + e];
-    float slope;
+    double slope;
     if (rule == RULE_AT_INST) {
         slope = el_act_derivative(act, xi);
     } else if (rule == RULE_AT_REF) {
         slope = el_act_derivative(act, xr);
-    } else {
-        float d = xi - xr;
-        slope = fabsf(d) < RESCALE_EPS ? el_act_derivative(act, xr) : (el_act_value(act, xi) - el_act_value(act, xr)) / d;
+    } else { /* rescale.h; shap's switch to g'(x_ref) is the secant at xi = xr */
+        if (rule == RULE_SHAP_RESCALE && fabs((double)xi - (double)xr) < RESCALE_EPS) xi = xr;
+        slope = rs_act_secant(act, xi, xr);
     }
-    float v = m_y[o] * slope;
+    float v = (float)(m_y[o] * slope);
     m_x[o] = acc ? m_x[o] + v : v;
 }
 
@@ -324,10 +325,14 @@ EL void el_softmax_deeplift(int64_t g, float *m_x, const float *m_y, const float
     int64_t base = (l / St) * L * St + l % St;
     const float *my = m_y + q * n + base;
     float *mx = m_x + q * n + base;
+    const float *xi = x_i + (int64_t)rows.xi[q] * n + base, *xr = x_r + (int64_t)rows.xr[q] * n + base;
+    if (rule == RULE_RESCALE) {
+        rs_softmax_line(mx, my, xi, xr, L, St, acc);
+        return;
+    }
     const float *yj = (rule == RULE_AT_INST ? y_i + (int64_t)rows.xi[q] * n : y_r + (int64_t)rows.xr[q] * n) + base;
     double dot = 0;
     for (int j = 0; j < L; j++) dot += (double)my[j * St] * yj[j * St];
-    const float *xi = x_i + (int64_t)rows.xi[q] * n + base, *xr = x_r + (int64_t)rows.xr[q] * n + base;
     const float *yi = y_i + (int64_t)rows.xi[q] * n + base;
     for (int j = 0; j < L; j++) {
         float v;

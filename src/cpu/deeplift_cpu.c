@@ -5,25 +5,26 @@
 #include <string.h>
 
 #include "cpu/act.h"
+#include "cpu/rescale.h"
 #include "cpu/simd.h"
 #include "engine/arch.h"
 #include "engine/net.h"
 
-/* The slope of one element pair; every branch is a select, so the loop
- * below vectorises. RULE_RESCALE: Δy/Δx, or g'(x_ref) where |Δx| < eps. */
-static inline float act_slope(int act, rule_kind rule, float xi, float xr) {
+/* The slope of one element pair, in double (rescale.h); every branch is a
+ * select, so the loop below vectorises where g has no libm call. */
+static inline double act_slope(int act, rule_kind rule, float xi, float xr) {
     if (rule == RULE_AT_INST) return act_derivative(act, xi);
     if (rule == RULE_AT_REF) return act_derivative(act, xr);
-    float d = xi - xr;
-    float ratio = (act_value(act, xi) - act_value(act, xr)) / (fabsf(d) < RESCALE_EPS ? 1.0f : d);
-    return fabsf(d) < RESCALE_EPS ? act_derivative(act, xr) : ratio;
+    /* shap's switch to g'(x_ref) (the secant at xi = xr) */
+    if (rule == RULE_SHAP_RESCALE && fabs((double)xi - (double)xr) < RESCALE_EPS) xi = xr;
+    return rs_act_secant(act, xi, xr);
 }
 
 #define ACT_RULE_LOOP(KIND)                                                                         \
     if (acc)                                                                                        \
-        for (int64_t e = 0; e < S; e++) mx[e] += my[e] * act_slope(KIND, rule, xi[e], xr[e]);      \
+        for (int64_t e = 0; e < S; e++) mx[e] += (float)(my[e] * act_slope(KIND, rule, xi[e], xr[e])); \
     else                                                                                            \
-        for (int64_t e = 0; e < S; e++) mx[e] = my[e] * act_slope(KIND, rule, xi[e], xr[e]);       \
+        for (int64_t e = 0; e < S; e++) mx[e] = (float)(my[e] * act_slope(KIND, rule, xi[e], xr[e]));  \
     break;
 
 /* One row; cloned per vector width (the same IEEE operations in each). */
@@ -66,6 +67,11 @@ void softmax_deeplift_cpu(float *m_x, const float *m_y, const float *x_i, const 
             int64_t base = (l / St) * L * St + l % St;
             const float *my = m_y + q * n + base;
             float *mx = m_x + q * n + base;
+            const float *xi = x_i + (int64_t)rows.xi[q] * n + base, *xr = x_r + (int64_t)rows.xr[q] * n + base;
+            if (rule == RULE_RESCALE) {
+                rs_softmax_line(mx, my, xi, xr, L, St, acc);
+                continue;
+            }
             /* the ordinary Jacobian product at one side: y ⊙ (m − Σ m·y) */
             int at_inst = rule == RULE_AT_INST;
             const float *yj = (at_inst ? y_i + (int64_t)rows.xi[q] * n : y_r + (int64_t)rows.xr[q] * n) + base;
@@ -77,8 +83,7 @@ void softmax_deeplift_cpu(float *m_x, const float *m_y, const float *x_i, const 
                 for (int j = 0; j < L; j++) mx[j * St] += (float)(yj[j * St] * (my[j * St] - dot));
                 continue;
             }
-            const float *xi = x_i + (int64_t)rows.xi[q] * n + base, *xr = x_r + (int64_t)rows.xr[q] * n + base;
-            const float *yi = y_i + (int64_t)rows.xi[q] * n + base;
+            const float *yi = y_i + (int64_t)rows.xi[q] * n + base; /* shap: elementwise Δy/Δx */
             for (int j = 0; j < L; j++) {
                 float d = xi[j * St] - xr[j * St];
                 mx[j * St] += fabsf(d) < RESCALE_EPS ? (float)(yj[j * St] * (my[j * St] - dot))

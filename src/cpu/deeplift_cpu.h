@@ -11,10 +11,11 @@
 #include "cpu/ops_cpu.h"
 
 typedef enum {
-    RULE_RESCALE,  /* exact DeepLIFT: Δy/Δx (shap's handlers for nn.Modules) */
-    RULE_SHAPLEY,  /* products: two-player Shapley; max: DeepLIFT max rule */
-    RULE_AT_REF,   /* ordinary derivative at the reference side (shap, functional ops) */
-    RULE_AT_INST   /* ordinary derivative at the instance (plain gradient, Grad-CAM) */
+    RULE_RESCALE,      /* exact DeepLIFT: Δy/Δx, well conditioned (rescale.h); softmax through exp(x − Λ) */
+    RULE_SHAPLEY,      /* products: two-player Shapley; max: DeepLIFT max rule */
+    RULE_AT_REF,       /* ordinary derivative at the reference side (shap, functional ops) */
+    RULE_AT_INST,      /* ordinary derivative at the instance (plain gradient, Grad-CAM) */
+    RULE_SHAP_RESCALE  /* shap's handlers for nn.Modules: Δy/Δx, g'(x_ref) where |Δx| < 1e-6; softmax elementwise */
 } rule_kind;
 
 typedef struct {
@@ -23,7 +24,7 @@ typedef struct {
     const int *xr;  /* (B) row of the reference-side activations */
 } pair_rows;
 
-#define RESCALE_EPS 1e-6f /* |Δx| below this: use g'(x_ref), as shap does */
+#define RESCALE_EPS 1e-6 /* RULE_SHAP_RESCALE: |Δx| below this, g'(x_ref), as shap does */
 #define MAX_RULE_EPS 1e-7f
 
 /* y = g(x) elementwise, S elements per row */

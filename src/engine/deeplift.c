@@ -28,7 +28,7 @@ rule_kind deeplift_rule_for(const node *nd, rule_set rules) {
     if (rules == RULES_EXACT) return nd->op == OP_ACT || nd->op == OP_SOFTMAX ? RULE_RESCALE : RULE_SHAPLEY;
     /* shap: rescale where shap has a handler for the nn.Module, else the
      * ordinary gradient read from the reference half of its batch */
-    if (nd->shap_module && (nd->op == OP_ACT || nd->op == OP_SOFTMAX)) return RULE_RESCALE;
+    if (nd->shap_module && (nd->op == OP_ACT || nd->op == OP_SOFTMAX)) return RULE_SHAP_RESCALE;
     return RULE_AT_REF;
 }
 

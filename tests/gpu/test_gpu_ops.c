@@ -178,7 +178,7 @@ static pair_rows random_rows(int B, int n_i, int n_r, int **hi, int **hr) {
 static pair_rows dev_rows(pair_rows h) { return (pair_rows){h.B, gpu_ints(h.xi, h.B), gpu_ints(h.xr, h.B)}; }
 
 static const char *rule_name(rule_kind k) {
-    static const char *const n[] = {"rescale", "shapley/max", "grad at ref", "grad at inst"};
+    static const char *const n[] = {"rescale", "shapley/max", "grad at ref", "grad at inst", "shap rescale"};
     return n[k];
 }
 
@@ -202,15 +202,15 @@ static void test_act(void) {
         int *hi, *hr;
         pair_rows rows = random_rows(B, n_i, n_r, &hi, &hr), drows = dev_rows(rows);
         float *dxi = gpu_floats(xi, n_i * Sz), *dxr = gpu_floats(xr, n_r * Sz);
-        rule_kind rules[] = {RULE_RESCALE, RULE_AT_REF, RULE_AT_INST};
-        for (int k = 0; k < 3; k++)
+        rule_kind rules[] = {RULE_RESCALE, RULE_SHAP_RESCALE, RULE_AT_REF, RULE_AT_INST};
+        for (int k = 0; k < 4; k++)
             for (int acc = 0; acc < 2; acc++) {
                 float *my = rnd((int64_t)B * Sz), *dmy = gpu_floats(my, (int64_t)B * Sz), *mx, *dmx;
                 mx_start(acc, (int64_t)B * Sz, &mx, &dmx);
                 act_deeplift_cpu(mx, my, xi, xr, rows, Sz, act, rules[k], acc);
                 OK(act_deeplift_cuda(dmx, dmy, dxi, dxr, drows, Sz, act, rules[k], acc, S));
                 snprintf(name, sizeof name, "act rule %s %s%s", act_name(act), rule_name(rules[k]), acc ? " (acc)" : "");
-                double tol = !transcendental(act) ? 1e-6 : rules[k] == RULE_RESCALE ? 1e-4 : 1e-5;
+                double tol = !transcendental(act) ? 1e-6 : 1e-5; /* both rescales in double (rescale.h) */
                 check(name, dmx, mx, (int64_t)B * Sz, tol);
                 free(my), free(mx), gpu_free(dmy), gpu_free(dmx);
             }
@@ -356,8 +356,8 @@ static void test_softmax(void) {
         float *dyi = gpu_floats(yi, n_i * sz3(s)), *dyr = gpu_floats(yr, n_r * sz3(s));
         int *hi, *hr;
         pair_rows rows = random_rows(5, n_i, n_r, &hi, &hr), drows = dev_rows(rows);
-        rule_kind rules[] = {RULE_RESCALE, RULE_AT_REF, RULE_AT_INST};
-        for (int k = 0; k < 3; k++)
+        rule_kind rules[] = {RULE_RESCALE, RULE_SHAP_RESCALE, RULE_AT_REF, RULE_AT_INST};
+        for (int k = 0; k < 4; k++)
             for (int acc = 0; acc < 2; acc++) {
                 int64_t nq = 5 * sz3(s);
                 float *my = rnd(nq), *dmy = gpu_floats(my, nq), *mx, *dmx;
@@ -366,7 +366,7 @@ static void test_softmax(void) {
                 OK(softmax_deeplift_cuda(dmx, dmy, dxi, dxr, dyi, dyr, drows, s, axes[a], rules[k], acc, S));
                 snprintf(name, sizeof name, "softmax rule %s axis %c%s", rule_name(rules[k]), "CTV"[a],
                          acc ? " (acc)" : "");
-                check(name, dmx, mx, nq, rules[k] == RULE_RESCALE ? 1e-4 : 1e-5);
+                check(name, dmx, mx, nq, rules[k] == RULE_SHAP_RESCALE ? 1e-4 : 1e-5);
                 free(my), free(mx), gpu_free(dmy), gpu_free(dmx);
             }
         free(hi), free(hr), gpu_free((void *)drows.xi), gpu_free((void *)drows.xr);

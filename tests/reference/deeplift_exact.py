@@ -11,11 +11,26 @@ the pair (instance, reference r): persons are folded into the batch as
 n*M + m, so the first R*M rows belong to the tiled x.
 
 Rule set "exact" (every node, module or functional):
-  elementwise nonlinearity y = g(x), also Softmax (elementwise) and
-    STJointAtt's functional .sigmoid():
-      m = (y_x - y_r) / (x_x - x_r); where |x_x - x_r| < 1e-6 the ordinary
-      gradient at the reference side (g'(x_r) elementwise; for softmax the
-      Jacobian-vector product at x_r, selected elementwise, as shap does)
+  elementwise nonlinearity y = g(x), also STJointAtt's functional .sigmoid():
+      m = (y_x - y_r) / (x_x - x_r) wherever x_x != x_r, g'(x) where they are
+      equal. No threshold: the secant is continuous in (x_x, x_r) for the
+      smooth g, so a float32 engine lands near the float64 value. Computed
+      here plainly: dy/dx in float64 for the piecewise-linear ReLU/ReLU6
+      (exact), the segment formula (x_x + x_r + 3)/6 for Hardswish inside
+      (-3, 3), and for |dx| < 1e-6 at the smooth g (sigmoid, tanh, SiLU, and
+      Hardswish across a segment end) g' at the midpoint, within
+      |g'''| dx^2 / 24 of the secant (dy/dx loses ~1e-16 / |dx| to rounding)
+  Softmax y = exp(x - L(x)), L = logsumexp: the rescale rule of each
+      elementwise step, exp -> sum -> log -> subtract -> exp (shifted by one
+      constant per line), so
+      m_x_j = s_j g_j - (sum_i s_i g_i) w_j, s_i = dy_i / du_i with
+      u = x - L, w_j = (dL / dS) (de_j / dx_j), e = exp(x - c), S = sum e;
+      every factor is the secant of a smooth one-variable function (midpoint
+      derivative for |d| < 1e-6 as above), sum_j w_j dx_j = dL and
+      sum_j m_x_j dx_j = sum_i g_i dy_i. The elementwise dy_i / dx_i (shap's
+      nonlinear_1d) is not a function of one variable: at small dx_i with
+      dy_i of the order of the other inputs' change it is a large multiplier
+      that float32 activations get wrong by their rounding / dx_i.
   AdaptiveMaxPool2d (frame attention's max over (C, V)): DeepLIFT max rule as
       shap's maxpool handler: M = max(y_x, y_r); credit g*(M - y_r) to the
       argmax of x and g*(y_x - M) to the argmax of r (first maximum, as
@@ -47,6 +62,7 @@ from torch.nn import functional as F
 import shapgcn_torch as ref
 
 RESCALE_EPS = 1e-6   # |dx| below this: ordinary gradient (shap nonlinear_1d)
+MIDPOINT_EPS = 1e-6  # exact rules: |d| below this, g' at the midpoint for smooth g
 MAXPOOL_EPS = 1e-7   # |dx| below this at an argmax position: 0 (shap maxpool)
 
 # Module nonlinearities of the family (class names, as shap sees them).
@@ -56,6 +72,7 @@ MODULE_NONLINEAR = ('ReLU', 'ReLU6', 'Hardswish', 'SiLU', 'Sigmoid', 'Tanh', 'So
 SHAP_STOCK = ('ReLU', 'Sigmoid', 'Tanh', 'Softmax')
 SHAP_FORK = SHAP_STOCK + ('ReLU6', 'Hardswish', 'SiLU')
 
+# rescale_fallback: shap's gradient fallback, or the exact rules' midpoint derivative
 STATS = {'rescale_fallback': 0, 'rescale_elems': 0, 'maxpool_zeroed': 0}
 
 
@@ -105,6 +122,72 @@ class Rescale(torch.autograd.Function):
         STATS['rescale_fallback'] += int(small.sum())
         STATS['rescale_elems'] += small.numel()
         return out, None
+
+
+def _grad_at(fn, at):
+    """g'(at) elementwise, by autograd (fn elementwise)."""
+    with torch.enable_grad():
+        a = at.detach().requires_grad_()
+        (d,) = torch.autograd.grad(fn(a).sum(), a)
+    return d
+
+
+def _secant(fn, kind, a, b):
+    """(fn(a) - fn(b)) / (a - b) elementwise in float64 (rule set exact)."""
+    d = a - b
+    zero = d == 0
+    plain = (fn(a) - fn(b)) / torch.where(zero, torch.ones_like(d), d)
+    if kind in ('ReLU', 'ReLU6'):  # exact values: the quotient is the secant to a rounding
+        return torch.where(zero, _grad_at(fn, b), plain)
+    small = d.abs() < MIDPOINT_EPS
+    STATS['rescale_fallback'] += int(small.sum())
+    STATS['rescale_elems'] += small.numel()
+    out = torch.where(small, _grad_at(fn, (a + b) / 2), plain)
+    if kind == 'Hardswish':
+        inside = (a > -3) & (a < 3) & (b > -3) & (b < 3)
+        out = torch.where(inside, (a + b + 3) / 6, out)
+    return out
+
+
+class ExactRescale(torch.autograd.Function):
+    """y = fn(x) elementwise; backward: the exact rules' secant (no threshold)."""
+
+    @staticmethod
+    def forward(ctx, x, fn, kind):
+        ctx.fn, ctx.kind = fn, kind
+        ctx.save_for_backward(x)
+        return fn(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        xx, xr = _halves(x)
+        return g * _dup(_secant(ctx.fn, ctx.kind, xx, xr)), None, None
+
+
+class ExactSoftmax(torch.autograd.Function):
+    """Softmax over `dim`; backward: rescale through exp(x - logsumexp(x))."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        ctx.save_for_backward(x)
+        return torch.softmax(x, dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        dim = ctx.dim
+        xx, xr = _halves(x)
+        c = torch.maximum(xx.amax(dim, keepdim=True), xr.amax(dim, keepdim=True))
+        sx, sr = torch.exp(xx - c).sum(dim, keepdim=True), torch.exp(xr - c).sum(dim, keepdim=True)
+        w = _secant(torch.log, 'log', sx, sr) * _secant(lambda t: torch.exp(t - c), 'exp', xx, xr)
+        s = _secant(torch.exp, 'exp', xx - (c + torch.log(sx)), xr - (c + torch.log(sr)))
+        gs = g * _dup(s)  # on the doubled batch: each half with its own g
+        # the line sum as elementwise adds in index order: torch's reductions
+        # round differently by row position, and the two halves must agree
+        tot = sum(gs.narrow(dim, i, 1) for i in range(gs.shape[dim]))
+        return gs - tot * _dup(w), None
 
 
 class MaxRule(torch.autograd.Function):
@@ -197,6 +280,16 @@ def _rescale_forward(orig):
     return forward
 
 
+def _exact_forward(orig, kind):
+    def forward(self, x):
+        return ExactRescale.apply(x, orig, kind)
+    return forward
+
+
+def _exact_softmax_forward(self, x):
+    return ExactSoftmax.apply(x, self.dim)
+
+
 def _maxrule_forward(self, x):
     assert self.output_size in (1, (1, 1)), self.output_size
     return MaxRule.apply(x)
@@ -213,8 +306,8 @@ def _stja_forward(self, x):  # STJointAtt.forward with the exact rules
     x_v = x.mean(2, keepdim=True).transpose(2, 3)
     z = self.fcn(torch.cat([x_t, x_v], dim=2))
     z_t, z_v = torch.split(z, [t, v], dim=2)
-    a_t = Rescale.apply(self.conv_t(z_t), torch.sigmoid)
-    a_v = Rescale.apply(self.conv_v(z_v.transpose(2, 3)), torch.sigmoid)
+    a_t = ExactRescale.apply(self.conv_t(z_t), torch.sigmoid, 'Sigmoid')
+    a_v = ExactRescale.apply(self.conv_v(z_v.transpose(2, 3)), torch.sigmoid, 'Sigmoid')
     return Product.apply(a_t, a_v)
 
 
@@ -229,7 +322,11 @@ def deeplift_model(model, rules='exact', handled=SHAP_FORK):
     m = copy.deepcopy(model).eval()
     for mod in m.modules():
         cls = type(mod).__name__
-        if cls in MODULE_NONLINEAR and (rules == 'exact' or cls in handled):
+        if rules == 'exact' and cls == 'Softmax':
+            mod.forward = types.MethodType(_exact_softmax_forward, mod)
+        elif rules == 'exact' and cls in MODULE_NONLINEAR:
+            mod.forward = types.MethodType(_exact_forward(mod.forward, cls), mod)
+        elif rules == 'shap' and cls in MODULE_NONLINEAR and cls in handled:
             mod.forward = types.MethodType(_rescale_forward(mod.forward), mod)
         elif rules == 'exact' and isinstance(mod, nn.AdaptiveMaxPool2d):
             mod.forward = types.MethodType(_maxrule_forward, mod)

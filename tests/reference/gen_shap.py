@@ -31,7 +31,7 @@ loaded into a float64 model) and writes tests/fixtures/shap/<name>.h5:
 
 Checks done on every run (the run fails otherwise): the exact rules sum to
 f_c(x) - f_c(r) for every single reference (relative 1e-8); their two batch
-halves carry identical multipliers; and the same implementation switched to
+halves carry the same multipliers (to 1e-12); and the same implementation switched to
 shap's choices reproduces shap.DeepExplainer (max |diff| <= 1e-8 max |phi|).
 """
 import argparse
@@ -69,6 +69,10 @@ def _import_shap():
 N_INST, N_REF, N_CLASSES = 2, 5, 2
 ALL_OUTPUTS_MAX_K = 8   # above: shap explains only the selected classes
 TOL = 1e-8
+# The two batch halves see the same multiplier up to rounding: torch's CPU
+# reductions (conv, sum) round by row position; the committed reference
+# measured 6.2e-15 on sg_pa_tanh_cp19 with torch 1.13 on an AVX-512 Xeon.
+HALVES_TOL = 1e-12
 
 # name -> seed. Models: tests/fixtures/forward/<name>.model.h5.
 FIXTURES = {
@@ -81,15 +85,17 @@ FIXTURES = {
 }
 
 RULES_NOTE = (
-    "exact: rescale (dy/dx; |dx| < 1e-6 -> ordinary gradient at the reference, for Softmax the "
-    "Jacobian-vector product at the reference) at every elementwise nonlinearity, module or "
-    "functional (.sigmoid()), and elementwise at Softmax; DeepLIFT max rule (shap's maxpool handler, "
-    "first argmax, |dx| < 1e-7 -> 0) at FrameAtt's AdaptiveMaxPool2d; two-player Shapley rule "
-    "m_a = (b_x + b_r)/2, m_b = (a_x + a_r)/2 at x*att(x) and a_t*a_v (broadcast factors sum "
-    "their multiplier over the broadcast axes); ordinary gradient elsewhere. "
-    "shap: shap.DeepExplainer 0.46 as ShapGCN ran it: rescale only at leaf nn.Modules in "
-    "shap_handled, ordinary gradient evaluated at the reference for everything else (products, "
-    ".sigmoid(), AdaptiveMaxPool2d). phi = mean over references of m * (x - r).")
+    "exact: rescale (dy/dx wherever dx != 0, the derivative where dx = 0; no threshold) at every "
+    "elementwise nonlinearity, module or functional (.sigmoid()); Softmax as exp(x - logsumexp(x)) "
+    "with the rescale rule at each one-variable step (exp, sum, log, exp); DeepLIFT max rule "
+    "(shap's maxpool handler, first argmax, |dx| < 1e-7 -> 0) at FrameAtt's AdaptiveMaxPool2d; "
+    "two-player Shapley rule m_a = (b_x + b_r)/2, m_b = (a_x + a_r)/2 at x*att(x) and a_t*a_v "
+    "(broadcast factors sum their multiplier over the broadcast axes); ordinary gradient elsewhere. "
+    "shap: shap.DeepExplainer 0.46 as ShapGCN ran it: rescale (|dx| < 1e-6 -> ordinary gradient at "
+    "the reference, for Softmax elementwise dy_i/dx_i and the Jacobian-vector product at the "
+    "reference) only at leaf nn.Modules in shap_handled, ordinary gradient evaluated at the reference "
+    "for everything else (products, .sigmoid(), AdaptiveMaxPool2d). phi = mean over references of "
+    "m * (x - r).")
 
 
 def register_fork_handlers():
@@ -190,7 +196,7 @@ def generate(name, seed, out_dir, fwd_dir):
     add_err = np.abs(sums - dref).max()
     add_tol = TOL * max(1.0, np.abs(dref).max())
     assert add_err <= add_tol, f'{name}: exact rules miss additivity by {add_err:.3g}'
-    assert halves == 0.0, f'{name}: batch halves differ by {halves:.3g}'
+    assert halves <= HALVES_TOL, f'{name}: batch halves differ by {halves:.3g}'
 
     handled, maxpool = register_fork_handlers()
     mine, _, _ = dl.attributions(dl.deeplift_model(model, 'shap', handled), x, bg, classes)

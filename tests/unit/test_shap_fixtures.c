@@ -1,19 +1,25 @@
 /* DeepSHAP against the references in tests/fixtures/shap (gen_shap.py):
  *  - rules shap  == shap.DeepExplainer on the PyTorch model (float64 run),
- *  - rules exact == our float64 implementation of RULES.md's exact rules,
+ *  - rules exact == our float64 implementation of the exact rules (deeplift_exact.py:
+ *    RULES.md's, with softmax through exp(x − logsumexp x), README "Accuracy"),
  * on the published NTU X-View and CP29 architectures (T = 24) and random
  * architectures covering ja, fa, ca, stja, pa. The attributions go through
  * the CPU engine exactly as dshap explain runs them (full store).
  *
- * Tolerances. Elementwise max |Δφ| ≤ 1e-4 · max |φ| in every (instance,
- * branch) block but at most one per fixture and rule set; there, ≤ 5e-2. The
- * rescale rule switches to g'(x_ref) where |Δx| < 1e-6: a float32 run can
- * land on the other side of that threshold than the float64 reference at a
- * hidden unit, which moves attribution between the inputs of that branch (the
- * branch total cannot change: summation-to-delta holds at every cut). So
- * every (instance, class, branch) sum must match to 1e-4 · Σ|φ| of the block,
- * everywhere. Seen: sg_pa_tanh_cp19 instance 1, branch B (2e-2); all other
- * blocks within 1e-4. */
+ * Tolerances. Rules exact: elementwise max |Δφ| ≤ 1e-4 · max |φ| on every
+ * fixture (measured ≤ 1e-5, README "Accuracy"): the rescale secants are
+ * well conditioned (cpu/rescale.h), so float32 activations give the float64
+ * multipliers to their own rounding. Rules shap: the same 1e-4, except on
+ * two networks where shap rescales a softmax elementwise (Δy_i/Δx_i, shap's
+ * nonlinear_1d): that multiplier is ill conditioned where Δx_i is small and
+ * the line's other inputs move, and float32 activations move attribution
+ * between the inputs of a branch by their rounding / Δx_i. There, ≤ 5e-2 ·
+ * max |φ| per element, and every (instance, class, branch) sum to 1e-4 ·
+ * Σ|φ| of the block (the branch total cannot move: summation-to-delta holds
+ * at every cut). shap.DeepExplainer itself on the float32 model misses its
+ * float64 values by as much: 2.5e-2 of max |φ| on sg_pa_tanh_cp19 (dshap
+ * 1.6e-2), 9.3e-3 on ntu_xview (dshap 9.3e-3). Branch sums are checked on
+ * every fixture and both rule sets. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,22 +30,22 @@
 #include "testlib.h"
 
 #define TOL 1e-4
+#define SHAP_SOFTMAX_TOL 5e-2 /* rules shap, shap_softmax_loose below */
 
-/* ours / ref in the fixture layout (n, 4, B, n_k) with B = 2C·T·V·M per branch */
+/* ours / ref in the fixture layout (n, 4, B, n_k) with B = 2C·T·V·M per
+ * branch; tol: of max |φ| per element */
 static void compare(const char *name, const char *what, const double *ours, const double *ref, int n, int64_t B,
-                    int n_k) {
+                    int n_k, double tol) {
     int64_t total = (int64_t)n * 4 * B * n_k;
     double mx = 0, worst = 0;
     for (int64_t i = 0; i < total; i++) mx = fmax(mx, fabs(ref[i]));
-    int loose_blocks = 0;
     for (int i = 0; i < n; i++)
-        for (int br = 0; br < 4; br++) {
-            double bdiff = 0;
+        for (int br = 0; br < 4; br++)
             for (int k = 0; k < n_k; k++) {
                 double so = 0, sr = 0, sabs = 0;
                 for (int64_t e = 0; e < B; e++) {
                     int64_t j = (((int64_t)i * 4 + br) * B + e) * n_k + k;
-                    bdiff = fmax(bdiff, fabs(ours[j] - ref[j]));
+                    worst = fmax(worst, fabs(ours[j] - ref[j]));
                     so += ours[j];
                     sr += ref[j];
                     sabs += fabs(ref[j]);
@@ -47,13 +53,29 @@ static void compare(const char *name, const char *what, const double *ours, cons
                 EXPECT(fabs(so - sr) <= TOL * sabs + 1e-9, "%s: %s: instance %d branch %d class %d: sum %.9g vs %.9g",
                        name, what, i, br, k, so, sr);
             }
-            if (bdiff > TOL * mx) loose_blocks++;
-            worst = fmax(worst, bdiff);
+    EXPECT(worst <= tol * mx, "%s: %s differ: max |diff| %.3g > %.0e x max |phi| %.3g", name, what, worst, tol, mx);
+    printf("%-30s %-6s max |diff| / max |phi| = %.2e (bound %.0e)\n", name, what, worst / mx, tol);
+}
+
+/* Rules shap on the fixtures where shap's elementwise softmax rule meets a
+ * small Δx_i (above; measured there, shap.DeepExplainer float32 vs float64:
+ * 9.3e-3 and 2.5e-2 of max |φ|): 5e-2 per element. The test checks that
+ * these networks do have a softmax that shap rescales. */
+static const char *const shap_softmax_loose[] = {"ntu_xview", "sg_pa_tanh_cp19"};
+
+static int shap_rescales_softmax(const dshap_net *net) {
+    for (int i = 0; i < net->n_nodes; i++)
+        if (net->nodes[i].op == OP_SOFTMAX && net->nodes[i].shap_module) return 1;
+    return 0;
+}
+
+static double shap_tol(const char *name, const dshap_net *net) {
+    for (size_t i = 0; i < sizeof shap_softmax_loose / sizeof *shap_softmax_loose; i++)
+        if (!strcmp(name, shap_softmax_loose[i])) {
+            EXPECT(shap_rescales_softmax(net), "%s: listed for shap's softmax rule but has no such node", name);
+            return SHAP_SOFTMAX_TOL;
         }
-    EXPECT(loose_blocks <= 1, "%s: %s: %d (instance, branch) blocks beyond 1e-4 x max |phi|", name, what, loose_blocks);
-    EXPECT(worst <= 5e-2 * mx, "%s: %s differ: max |diff| %.3g > 5e-2 x max |phi| %.3g", name, what, worst, mx);
-    printf("%-30s %-6s max |diff| / max |phi| = %.2e (%d loose block%s)\n", name, what, worst / mx, loose_blocks,
-           loose_blocks == 1 ? "" : "s");
+    return TOL;
 }
 
 static void check_fixture(const char *dir, const char *name) {
@@ -100,7 +122,8 @@ static void check_fixture(const char *dir, const char *name) {
             for (int k = 0; k < n_k; k++)
                 for (int64_t j = 0; j < F; j++)
                     ours[((int64_t)i * F + j) * n_k + k] = phi[((int64_t)i * n_k + k) * F + j] / R;
-        compare(name, names[s], ours, refs[s], n, F / 4, n_k);
+        double tol = rules[s] == RULES_SHAP ? shap_tol(name, &net) : TOL;
+        compare(name, names[s], ours, refs[s], n, F / 4, n_k, tol);
     }
     cpu_engine_ops.destroy(e);
     free(phi);
