@@ -60,6 +60,15 @@ static int seed_opt(const char *cmd, const char *arg, uint64_t *out) {
     return 0;
 }
 
+/* A keyword option of two values: *out = 0 for v0, 1 for v1; anything else
+ * is a usage error naming both. */
+static int two_way_opt(const char *cmd, const char *name, const char *arg, const char *v0, const char *v1, int *out) {
+    if (!strcmp(arg, v0)) *out = 0;
+    else if (!strcmp(arg, v1)) *out = 1;
+    else return cli_usage_error(cmd, "%s expects %s or %s, got '%s'", name, v0, v1, arg);
+    return 0;
+}
+
 static int jitter(int argc, char **argv) {
     static const struct option opts[] = {{"data", required_argument, 0, 'd'},   {"sigma", required_argument, 0, 's'},
                                          {"copies", required_argument, 0, 'p'}, {"seed", required_argument, 0, 'e'},
@@ -141,14 +150,11 @@ int cmd_evaluate(int argc, char **argv) {
             if (int_opt("evaluate", "--curve-k", optarg, 1, 64, &o.curve_k)) return EXIT_USAGE;
             break;
         case 'x':
-            if (!strcmp(optarg, "accuracy")) o.curve_auc = 0;
-            else if (!strcmp(optarg, "auc-grouped")) o.curve_auc = 1;
-            else return cli_usage_error("evaluate", "--curve-metric expects accuracy or auc-grouped, got '%s'", optarg);
+            if (two_way_opt("evaluate", "--curve-metric", optarg, "accuracy", "auc-grouped", &o.curve_auc))
+                return EXIT_USAGE;
             break;
         case 'G':
-            if (!strcmp(optarg, "noise")) o.pg_freeze = 0;
-            else if (!strcmp(optarg, "freeze")) o.pg_freeze = 1;
-            else return cli_usage_error("evaluate", "--pg-perturb expects noise or freeze, got '%s'", optarg);
+            if (two_way_opt("evaluate", "--pg-perturb", optarg, "noise", "freeze", &o.pg_freeze)) return EXIT_USAGE;
             break;
         case 'r':
             if (int_opt("evaluate", "--repeats", optarg, 1, 1000, &o.repeats)) return EXIT_USAGE;
