@@ -43,6 +43,32 @@ static const char *help =
     "jitter: P copies of every sample with N(0, sigma^2) added to every coordinate of\n"
     "the present persons (sensor error; Kinect v2 joints: about 5 mm), labels kept.\n";
 
+/* An integer option in [lo, hi] into an int field (cli_int parses into long
+ * long); non-zero after cli_int has printed the usage error. */
+static int int_opt(const char *cmd, const char *name, const char *arg, long long lo, long long hi, int *out) {
+    long long v;
+    if (cli_int(cmd, name, arg, lo, hi, &v)) return 1;
+    *out = (int)v;
+    return 0;
+}
+
+/* --seed: any value in [0, 2^62]. */
+static int seed_opt(const char *cmd, const char *arg, uint64_t *out) {
+    long long v;
+    if (cli_int(cmd, "--seed", arg, 0, (long long)1 << 62, &v)) return 1;
+    *out = (uint64_t)v;
+    return 0;
+}
+
+/* A keyword option of two values: *out = 0 for v0, 1 for v1; anything else
+ * is a usage error naming both. */
+static int two_way_opt(const char *cmd, const char *name, const char *arg, const char *v0, const char *v1, int *out) {
+    if (!strcmp(arg, v0)) *out = 0;
+    else if (!strcmp(arg, v1)) *out = 1;
+    else return cli_usage_error(cmd, "%s expects %s or %s, got '%s'", name, v0, v1, arg);
+    return 0;
+}
+
 static int jitter(int argc, char **argv) {
     static const struct option opts[] = {{"data", required_argument, 0, 'd'},   {"sigma", required_argument, 0, 's'},
                                          {"copies", required_argument, 0, 'p'}, {"seed", required_argument, 0, 'e'},
@@ -50,7 +76,6 @@ static int jitter(int argc, char **argv) {
                                          {0, 0, 0, 0}};
     jitter_opts o = {.sigma = 0.005, .copies = 4};
     int c;
-    long long v;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
@@ -60,12 +85,10 @@ static int jitter(int argc, char **argv) {
             if (cli_double("evaluate jitter", "--sigma", optarg, 0, 1e3, &o.sigma)) return EXIT_USAGE;
             break;
         case 'p':
-            if (cli_int("evaluate jitter", "--copies", optarg, 1, 1000, &v)) return EXIT_USAGE;
-            o.copies = (int)v;
+            if (int_opt("evaluate jitter", "--copies", optarg, 1, 1000, &o.copies)) return EXIT_USAGE;
             break;
         case 'e':
-            if (cli_int("evaluate jitter", "--seed", optarg, 0, (long long)1 << 62, &v)) return EXIT_USAGE;
-            o.seed = (uint64_t)v;
+            if (seed_opt("evaluate jitter", optarg, &o.seed)) return EXIT_USAGE;
             break;
         case 'o': o.output = optarg; break;
         case 'h': fputs(help, stdout); return 0;
@@ -95,7 +118,6 @@ int cmd_evaluate(int argc, char **argv) {
         {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
     evaluate_opts o = {.pg_k = 3, .pg_sigma = 0.05, .repeats = 8};
     int c;
-    long long v;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
@@ -111,14 +133,12 @@ int cmd_evaluate(int argc, char **argv) {
             o.perturbed_sources[o.n_perturbed_sources++] = optarg;
             break;
         case 'k':
-            if (cli_int("evaluate", "--k", optarg, 1, 1024, &v)) return EXIT_USAGE;
-            o.k = (int)v;
+            if (int_opt("evaluate", "--k", optarg, 1, 1024, &o.k)) return EXIT_USAGE;
             break;
         case 'c': o.score_class = optarg; break;
         case 'm': o.model = optarg; break;
         case 'K':
-            if (cli_int("evaluate", "--pg-k", optarg, 1, 1024, &v)) return EXIT_USAGE;
-            o.pg_k = (int)v;
+            if (int_opt("evaluate", "--pg-k", optarg, 1, 1024, &o.pg_k)) return EXIT_USAGE;
             break;
         case 'g':
             if (cli_double("evaluate", "--pg-sigma", optarg, 0, 1e3, &o.pg_sigma)) return EXIT_USAGE;
@@ -127,26 +147,20 @@ int cmd_evaluate(int argc, char **argv) {
         case 'U': o.curves_csv = optarg; break;
         case 'L': o.curves_label = optarg; break;
         case 'n':
-            if (cli_int("evaluate", "--curve-k", optarg, 1, 64, &v)) return EXIT_USAGE;
-            o.curve_k = (int)v;
+            if (int_opt("evaluate", "--curve-k", optarg, 1, 64, &o.curve_k)) return EXIT_USAGE;
             break;
         case 'x':
-            if (!strcmp(optarg, "accuracy")) o.curve_auc = 0;
-            else if (!strcmp(optarg, "auc-grouped")) o.curve_auc = 1;
-            else return cli_usage_error("evaluate", "--curve-metric expects accuracy or auc-grouped, got '%s'", optarg);
+            if (two_way_opt("evaluate", "--curve-metric", optarg, "accuracy", "auc-grouped", &o.curve_auc))
+                return EXIT_USAGE;
             break;
         case 'G':
-            if (!strcmp(optarg, "noise")) o.pg_freeze = 0;
-            else if (!strcmp(optarg, "freeze")) o.pg_freeze = 1;
-            else return cli_usage_error("evaluate", "--pg-perturb expects noise or freeze, got '%s'", optarg);
+            if (two_way_opt("evaluate", "--pg-perturb", optarg, "noise", "freeze", &o.pg_freeze)) return EXIT_USAGE;
             break;
         case 'r':
-            if (cli_int("evaluate", "--repeats", optarg, 1, 1000, &v)) return EXIT_USAGE;
-            o.repeats = (int)v;
+            if (int_opt("evaluate", "--repeats", optarg, 1, 1000, &o.repeats)) return EXIT_USAGE;
             break;
         case 'e':
-            if (cli_int("evaluate", "--seed", optarg, 0, (long long)1 << 62, &v)) return EXIT_USAGE;
-            o.seed = (uint64_t)v;
+            if (seed_opt("evaluate", optarg, &o.seed)) return EXIT_USAGE;
             break;
         case 'p': o.perturbed = optarg; break;
         case 'C': o.csv = optarg; break;

@@ -79,27 +79,27 @@ static inline void fz_dataset(hid_t loc, const char *name, int rank, const hsize
     H5Sclose(sp);
 }
 
-static inline void fz_attr_str(hid_t loc, const char *name, const char *value) {
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, H5T_VARIABLE);
+/* A scalar attribute of file type ftype, written from *buf of memory type
+ * mtype; a failed create writes nothing (the reader then meets no attribute). */
+static inline void fz_attr(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *buf) {
     hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t a = H5Acreate2(loc, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT);
     if (a >= 0) {
-        H5Awrite(a, t, &value);
+        H5Awrite(a, mtype, buf);
         H5Aclose(a);
     }
     H5Sclose(sp);
+}
+
+static inline void fz_attr_str(hid_t loc, const char *name, const char *value) {
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    fz_attr(loc, name, t, t, &value);
     H5Tclose(t);
 }
 
 static inline void fz_attr_int(hid_t loc, const char *name, long long v) {
-    hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(loc, name, H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
-    if (a >= 0) {
-        H5Awrite(a, H5T_NATIVE_LLONG, &v);
-        H5Aclose(a);
-    }
-    H5Sclose(sp);
+    fz_attr(loc, name, H5T_STD_I64LE, H5T_NATIVE_LLONG, &v);
 }
 
 /* A failure must be one line that starts with the file's name. */

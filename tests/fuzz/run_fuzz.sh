@@ -6,19 +6,13 @@
 # the work folder and its path printed); 77: no clang/libFuzzer here (skip).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-secs=${1:-${DSHAP_FUZZ_SECONDS:-60}}
-cc=${CLANG:-$(command -v clang || command -v clang-14 || true)}
-if [ -z "$cc" ]; then echo "SKIP: clang not found"; exit 77; fi
+. "$here/fuzz_env.sh"
 work=$(mktemp -d /tmp/dshap_fuzz.XXXXXX)
 bin=$work/fuzz_skeleton
 if ! "$cc" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -DSK_BUF=4096 \
     -I"$root/src" -I"$root/include" "$here/fuzz_skeleton.c" "$root/src/data/skeleton.c" \
     "$root/src/data/ntu_prep.c" "$root/src/core/error.c" -lm -o "$bin" 2>"$work/build.log"; then
-  if grep -qiE "fuzzer|libclang_rt" "$work/build.log"; then
-    echo "SKIP: $cc cannot link -fsanitize=fuzzer here"; cat "$work/build.log"; rm -rf "$work"; exit 77
-  fi
-  echo "fuzz build failed:"; cat "$work/build.log"; exit 1
+  fuzz_build_failed "$work/build.log" "$work"
 fi
 mkdir -p "$work/corpus"
 cp "$root"/tests/fixtures/skeleton_bad/*.skel.txt "$root"/tests/fixtures/skeleton_good/*.skel.txt "$work/corpus/"

@@ -7,10 +7,7 @@
 # the work folder and its path printed); 77: no clang/libFuzzer here (skip).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-secs=${1:-${DSHAP_FUZZ_SECONDS:-60}}
-cc=${CLANG:-$(command -v clang || command -v clang-14 || true)}
-if [ -z "$cc" ]; then echo "SKIP: clang not found"; exit 77; fi
+. "$here/fuzz_env.sh"
 work=$(mktemp -d /tmp/dshap_fuzz_h5.XXXXXX)
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 hdf5_inc=$(pkg-config --cflags hdf5-openmpi 2>/dev/null || echo "-I/usr/include/hdf5/openmpi $(mpicc --showme:compile)")
@@ -31,10 +28,7 @@ libs="$hdf5_lib $(mpicc --showme:link) -lcjson -lhwloc -lopenblas -lm"
 for target in model inputs; do
   if ! $cc $cflags -fsanitize=fuzzer "$here/fuzz_${target}_h5.c" "$work"/obj/*.o $libs -o "$work/fuzz_$target" \
       2>>"$work/build.log"; then
-    if grep -qiE "fuzzer|libclang_rt" "$work/build.log"; then
-      echo "SKIP: $cc cannot link -fsanitize=fuzzer here"; cat "$work/build.log"; rm -rf "$work"; exit 77
-    fi
-    echo "fuzz build failed:"; cat "$work/build.log"; exit 1
+    fuzz_build_failed "$work/build.log" "$work"
   fi
 done
 status=0

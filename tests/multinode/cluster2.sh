@@ -25,17 +25,7 @@ s=$dir/slurm
 [ -e "$dir/hosts.env" ] || die "no test hosts in $dir (tests/multinode/hosts.sh start $dir first)"
 . "$dir/hosts.env"
 on() { "$here/hosts.sh" exec "$dir" "$@"; }
-
-wait_gone() { # pid-file: SIGTERM, up to 5 s, then SIGKILL; only that pid
-  local f=$1 pid i
-  [ -s "$f" ] || return 0
-  pid=$(cat "$f")
-  [[ $pid =~ ^[0-9]+$ ]] || return 0
-  kill "$pid" 2>/dev/null || { rm -f "$f"; return 0; }
-  for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
-  rm -f "$f"
-}
+. "$here/../slurm/common.sh"
 
 # Both nodes' states, "A B" (sinfo from host A).
 states() { on A env SLURM_CONF="$conf" sinfo -h -N -o '%N %t' 2>/dev/null | sort | awk '{printf "%s%s", s, $2; s=" "}'; }
@@ -52,49 +42,17 @@ start_slurmd() { # A|B
 }
 
 start() {
-  [ "$(id -u)" = 0 ] || die "must run as root (slurmd starts job steps as their users)"
-  for b in munged mungekey slurmctld slurmd sinfo; do
-    command -v "$b" >/dev/null || die "$b not found (Debian packages: slurm-wlm munge)"
-  done
+  slurm_check_prereqs
   [ -e "$conf" ] && die "$dir already holds a cluster"
   mkdir -p "$s"/{munge,state,log}
   chmod 755 "$dir" "$s" "$s/munge"
   # The link is private to this test, so the standard ports cannot clash.
   local port=6817
-  mungekey --create --keyfile="$s/munge/munge.key" 2>/dev/null || die "mungekey failed"
-  chmod 600 "$s/munge/munge.key"
-  on A munged --force --socket="$s/munge/munge.socket.2" --key-file="$s/munge/munge.key" \
-    --pid-file="$s/munge/munged.pid" --log-file="$s/log/munged.log" --seed-file="$s/munge/munged.seed" \
-    || die "munged did not start: $(tail -n 3 "$s/log/munged.log" 2>/dev/null)"
-  cat >"$conf" <<EOF
-# Written by tests/multinode/cluster2.sh: a private two-node test cluster.
-ClusterName=dshap2n
-SlurmctldHost=$HOST_A($IP_A)
-SlurmctldPort=$port
-SlurmdPort=$((port + 1))
-SlurmUser=root
-SlurmdUser=root
-AuthType=auth/munge
-CredType=cred/munge
-AuthInfo=socket=$s/munge/munge.socket.2
-StateSaveLocation=$s/state
-SlurmdSpoolDir=$s/spool-%n
-TmpFS=$s/tmp-%n
-SlurmctldPidFile=$s/slurmctld.pid
-SlurmdPidFile=$s/slurmd-%n.pid
-SlurmctldLogFile=$s/log/slurmctld.log
-SlurmdLogFile=$s/log/slurmd-%n.log
-SlurmdParameters=config_overrides
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-JobAcctGatherType=jobacct_gather/none
-AccountingStorageType=accounting_storage/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_CPU
-MpiDefault=pmix
-SchedulerParameters=batch_sched_delay=0
-MailProg=/bin/true
-ReturnToService=2
+  slurm_start_munged "$s" on A
+  {
+    echo '# Written by tests/multinode/cluster2.sh: a private two-node test cluster.'
+    slurm_conf_common dshap2n "$HOST_A($IP_A)" "$port" "$s" -%n
+    cat <<EOF
 SlurmdTimeout=5
 MessageTimeout=5
 KillWait=2
@@ -102,6 +60,7 @@ NodeName=$HOST_A NodeAddr=$IP_A CPUs=${CPUS:-4} State=UNKNOWN
 NodeName=$HOST_B NodeAddr=$IP_B CPUs=${CPUS:-4} State=UNKNOWN
 PartitionName=test Nodes=$HOST_A,$HOST_B Default=YES MaxTime=INFINITE State=UP
 EOF
+  } >"$conf"
   on A env SLURM_CONF="$conf" slurmctld -c -f "$conf" ||
     die "slurmctld did not start: $(tail -n 3 "$s/log/slurmctld.log" 2>/dev/null)"
   start_slurmd A
@@ -121,19 +80,11 @@ wait_idle() {
 
 stop() {
   [ -e "$conf" ] || die "no cluster in $dir"
-  local ids i
-  if [ -s "$s/slurmctld.pid" ] && kill -0 "$(cat "$s/slurmctld.pid")" 2>/dev/null; then
-    ids=$(on A env SLURM_CONF="$conf" squeue -h -o %i 2>/dev/null || true)
-    if [ -n "$ids" ]; then
-      # shellcheck disable=SC2086
-      on A env SLURM_CONF="$conf" scancel $ids 2>/dev/null || true
-      for i in $(seq 1 50); do [ -z "$(on A env SLURM_CONF="$conf" squeue -h -o %i 2>/dev/null || true)" ] && break; sleep 0.2; done
-    fi
-  fi
-  wait_gone "$s/slurmd-$HOST_B.pid"
-  wait_gone "$s/slurmd-$HOST_A.pid"
-  wait_gone "$s/slurmctld.pid"
-  wait_gone "$s/munge/munged.pid"
+  slurm_cancel_jobs "$s" on A env SLURM_CONF="$conf"
+  slurm_wait_gone "$s/slurmd-$HOST_B.pid" 50
+  slurm_wait_gone "$s/slurmd-$HOST_A.pid" 50
+  slurm_wait_gone "$s/slurmctld.pid" 50
+  slurm_wait_gone "$s/munge/munged.pid" 50
 }
 
 case "$cmd" in
