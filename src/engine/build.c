@@ -347,6 +347,8 @@ static int build_branch(builder *b, int br, int *last_channel) {
 static dshap_status build(dshap_net *net, dshap_model *m, int create, uint64_t seed) {
     memset(net, 0, sizeof *net);
     net->arch = m->arch;
+    net->in_branches = ARCH_BRANCHES;
+    net->in_C = 2 * m->arch.in_channels;
     builder bd = {net, m, create, {{0}}, DSHAP_OK};
     builder *b = &bd;
     rng_seed(&b->rng, seed);

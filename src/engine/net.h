@@ -22,13 +22,37 @@ typedef enum {
     OP_SOFTMAX,     /* softmax along one axis */
     OP_GATHER,      /* y[.., v] = x[.., index[v]] along the joint axis (part → joint) */
     OP_PERSON_MEAN, /* (N·M, C, T, V) → (N, C, T, V) */
-    OP_RESHAPE,     /* same memory, new (C, T, V) */
+    OP_RESHAPE,     /* same memory, new (C, T, V) (general graphs: new nd shape) */
+    /* General graphs (imported models, src/onnx): per-sample tensors of any
+     * rank, node.shape; C = numel, T = V = 1, per_person = 0 (see below). */
+    OP_TRANSPOSE,   /* y = x.permute(perm) */
+    OP_BINARY,      /* y = a ∘ b, ∘ = binop, numpy broadcasting; b may be a constant (kdata) */
+    OP_MATMUL,      /* y = a @ b (numpy matmul broadcasting over leading axes); either may be a constant */
+    OP_CONVND,      /* ONNX Conv, 1-D or 2-D: kernel, strides, dilations, pads, groups; w, b */
+    OP_REDUCE,      /* sum or mean (reduce) over the axes in axes_nd, kept as size-1 axes */
+    OP_POOL,        /* ONNX AveragePool / MaxPool (pool = 0 avg, 1 max), 1-D or 2-D, count_include_pad */
+    OP_SLICE,       /* y = x[starts:ends:steps] per axis (normalised, steps > 0) */
+    OP_PAD,         /* constant padding (value pad_value), pads as ONNX (begins then ends) */
+    OP_CONCAT_ND,   /* concatenation of n_in inputs along `axis` */
+    OP_GATHER_ND,   /* y = take(x, index, axis): constant int indices (gather_n of them) */
+    OP_SOFTMAX_ND,  /* softmax along `axis` */
+    OP_CHANNEL_AFFINE, /* y = x·scale[c] + shift[c], c = index along axis 0 (BatchNormalization) */
     OP_COUNT
 } op_kind;
+
+/* Binary operations of OP_BINARY. */
+typedef enum { BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV } binop_kind;
 
 enum { AX_C = 1, AX_T = 2, AX_V = 4 };
 
 #define NODE_MAX_IN 4
+#define NODE_MAX_RANK 8
+
+/* A per-sample tensor shape (the batch axis is not part of it). */
+typedef struct {
+    int rank;
+    int64_t d[NODE_MAX_RANK];
+} nd_shape;
 
 typedef struct {
     op_kind op;
@@ -59,14 +83,46 @@ typedef struct {
     /* nonlinear in the `shap` rule set: an nn.Module with a shap handler */
     int shap_module;
     double flops;         /* multiply-adds ×2 per output row, for reports */
+    /* --- general graphs (rank > 0); legacy nodes have shape.rank 0 --- */
+    nd_shape shape;       /* per-sample output shape; C = numel, T = V = 1 */
+    int axis;             /* concat / gather / softmax axis (of the input) */
+    int perm[NODE_MAX_RANK];           /* transpose */
+    int64_t starts[NODE_MAX_RANK], ends[NODE_MAX_RANK], steps[NODE_MAX_RANK]; /* slice, per axis */
+    int64_t pads[2 * NODE_MAX_RANK];   /* pad (begins, then ends), conv / pool (spatial axes) */
+    int nsp;              /* conv / pool: spatial axes (1 or 2) */
+    int kernel[2], strides[2], dilations[2];
+    int pool;             /* 0 average, 1 max */
+    int count_include_pad;
+    float pad_value;
+    int binop;            /* binop_kind */
+    const float *kdata;   /* constant operand of a binary op or matmul (model tensor) */
+    nd_shape kshape;      /* its shape */
+    int k_first;          /* the constant is the left operand (k ∘ x, k @ x) */
+    int reduce;           /* OP_REDUCE: 0 sum, 1 mean */
+    int axes_nd[NODE_MAX_RANK], n_axes;
+    int64_t *gather_index;/* OP_GATHER_ND: (gather_n), normalised to >= 0, owned */
+    int64_t gather_n;
+    float alpha, beta;    /* activation parameters (act.h: leaky slope, elu alpha, clip bounds, ...) */
+    const float *slope;   /* PRelu: per-channel slopes (shape[0] of them) or one */
+    int64_t slope_n;
 } node;
 
 typedef struct {
-    dshap_arch arch;
+    dshap_arch arch;      /* layout, T, M, num_class (imported graphs: only these are meaningful) */
     int n_nodes, cap_nodes;
     node *nodes;
     int out;              /* index of the logits node (N, K, 1, 1) */
+    /* The model input per sample: (in_branches, in_C, T, V, M). ShapGCN
+     * builds: 4 branches (J, V, B, A) of 2C feature channels. Imported
+     * graphs: as declared, e.g. 1 × C raw joint coordinates (data.h5 /x). */
+    int in_branches, in_C;
+    int general;          /* built from a general (imported) graph */
 } dshap_net;
+
+/* Floats of one sample of the model input. */
+static inline int64_t net_input_floats(const dshap_net *net) {
+    return (int64_t)net->in_branches * net->in_C * net->arch.num_frames * net->arch.layout->V * net->arch.num_persons;
+}
 
 /* Build from a loaded model (every state_dict tensor must be used). */
 dshap_status net_build(dshap_net *net, dshap_model *m);
