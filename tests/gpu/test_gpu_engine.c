@@ -329,7 +329,7 @@ static void check_basis(void) {
     engine *ec = make(&cpu_engine_ops, &net, cfg, xi, n_i, xr, n_r, li, lr);
     engine *ep = make(&cpu_engine_ops, &net, cfg, pi, n_i, pr, n_r, li, lr);
     engine *eg = make(&cuda_engine_ops, &net, cfg, xi, n_i, xr, n_r, li, lr);
-    granularity g = {STORE_JOINT, 0, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons};
+    granularity g = {STORE_JOINT, 0, ARCH_BRANCHES, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons};
     if (ec && ep && eg) {
         result rc, rp, rg;
         int64_t n = (int64_t)n_i * K * gran_size(&g), nt = (int64_t)n_i * K;
