@@ -74,7 +74,7 @@ static void run_mode(const engine_ops *ops, const dshap_net *net, const float *x
     double t0 = now();
     if (ops->create(&e, net, &cfg)) DIE("%s: engine create", label);
     double t_create = now() - t0;
-    granularity gj = {STORE_JOINT, 0, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons};
+    granularity gj = {STORE_JOINT, 0, ARCH_BRANCHES, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons};
     granularity gf = gj;
     gf.kind = STORE_FULL;
     int64_t nk = (int64_t)n_i * n_k, Gj = gran_size(&gj), Gf = gran_size(&gf);
