@@ -449,11 +449,11 @@ EL void el_accumulate_phi(int64_t o, double *phi, const float *m, const int *slo
 /* o over out (nk, G): the pre-image in the CPU's loop order */
 EL void el_gran_reduce(int64_t o, double *out, const double *phi, granularity g, int64_t G) {
     int C = g.C, T = g.T, V = g.V, M = g.M;
-    int64_t F = (int64_t)ARCH_BRANCHES * C * T * V * M, ik = o / G, go = o % G;
+    int64_t F = (int64_t)g.B * C * T * V * M, ik = o / G, go = o % G;
     int m_fixed = g.persons_each ? (int)(go % M) : -1;
     int64_t oo = g.persons_each ? go / M : go;
     const double *p = phi + ik * F;
-    int b0 = 0, b1 = ARCH_BRANCHES, c0 = 0, c1 = C, t0 = 0, t1 = T, v;
+    int b0 = 0, b1 = g.B, c0 = 0, c1 = C, t0 = 0, t1 = T, v;
     if (g.kind == STORE_JOINT) {
         v = (int)oo;
     } else if (g.kind == STORE_CHANNEL_JOINT) {

@@ -118,10 +118,11 @@ void dshap_explainer_expected_value(const dshap_explainer_t *e, double *phi0) {
 }
 
 static granularity explainer_gran(const dshap_explainer_t *e) {
-    const dshap_arch *a = &e->m->net.arch;
+    const dshap_net *net = &e->m->net;
+    const dshap_arch *a = &net->arch;
     static const store_kind kinds[] = {STORE_JOINT, STORE_CHANNEL_JOINT, STORE_FRAME, STORE_FULL};
-    return (granularity){kinds[e->o.store], e->o.persons_each, 2 * a->in_channels, a->num_frames, a->layout->V,
-                         a->num_persons};
+    return (granularity){kinds[e->o.store], e->o.persons_each, net->in_branches, net->in_C, a->num_frames,
+                         a->layout->V, a->num_persons};
 }
 
 int64_t dshap_explainer_store_size(const dshap_explainer_t *e) {
@@ -155,7 +156,7 @@ static dshap_status run_units(dshap_explainer_t *e, engine *eng, const float *x,
     const dshap_net *net = &e->m->net;
     int K = net->arch.num_class;
     int block = e->o.block < n ? e->o.block : (int)n, chunk = e->o.chunk < e->R ? e->o.chunk : e->R;
-    int64_t F = (int64_t)ARCH_BRANCHES * g->C * g->T * g->V * g->M, G = gran_size(g);
+    int64_t F = (int64_t)g->B * g->C * g->T * g->V * g->M, G = gran_size(g);
     int64_t n_blocks = (n + block - 1) / block, n_chunks = (e->R + chunk - 1) / chunk;
     int64_t done = 0, total = n_blocks * n_chunks;
     rule_set rules = e->o.rules == DSHAP_RULES_SHAP ? RULES_SHAP : RULES_EXACT;
@@ -204,7 +205,7 @@ static dshap_status explain(dshap_explainer_t *e, const float *x, int64_t n, int
     if (n_k < 1 || n_k > K) FAIL(DSHAP_EINVAL, "%s: n_k = %d classes per instance, needs 1 to %d", fn, n_k, K);
     if (classes) TRY(api_check_classes(classes, n, n_k, K, fn));
     granularity g = explainer_gran(e);
-    int64_t F = (int64_t)ARCH_BRANCHES * g.C * g.T * g.V * g.M, G = gran_size(&g);
+    int64_t F = (int64_t)g.B * g.C * g.T * g.V * g.M, G = gran_size(&g);
     TRY(api_check_finite(x, n, F, fn, "x"));
     int block = e->o.block < n ? e->o.block : (int)n, chunk = e->o.chunk < e->R ? e->o.chunk : e->R;
     explain_bufs b = {0};

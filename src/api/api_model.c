@@ -138,9 +138,10 @@ void dshap_model_free(dshap_model_t *m) {
 }
 
 void dshap_model_get_info(const dshap_model_t *m, dshap_model_info *info) {
-    const dshap_arch *a = &m->model.arch;
+    const dshap_net *net = &m->net;
+    const dshap_arch *a = &net->arch;
     info->num_class = a->num_class;
-    int64_t s[5] = {ARCH_BRANCHES, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons};
+    int64_t s[5] = {net->in_branches, net->in_C, a->num_frames, a->layout->V, a->num_persons};
     memcpy(info->input_shape, s, sizeof s);
     info->sample_size = s[0] * s[1] * s[2] * s[3] * s[4];
 }

@@ -51,7 +51,7 @@ static dshap_status predict(const char *model_path, const char *input, const cha
     TRY(model_load(&m, model_path));
     dshap_status st = DSHAP_OK;
     CHECK(net_build(&net, &m));
-    CHECK(inputs_open(&s, input, &m.arch));
+    CHECK(inputs_open(&s, input, &net));
     int K = m.arch.num_class;
     int64_t block = s.N < PRED_BLOCK ? s.N : PRED_BLOCK;
     CHECK(dshap_calloc((void **)&keep, (size_t)net.n_nodes, 1, "keep mask")); /* only the logits */

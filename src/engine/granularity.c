@@ -2,7 +2,6 @@
 
 #include <string.h>
 
-#include "engine/arch.h"
 
 static const char *const names[] = {"joint", "channel-joint", "frame", "full"};
 const char *gran_name(store_kind k) { return names[k]; }
@@ -20,9 +19,9 @@ int64_t gran_size(const granularity *g) {
     int64_t m = g->persons_each ? g->M : 1;
     switch (g->kind) {
     case STORE_JOINT: return (int64_t)g->V * m;
-    case STORE_CHANNEL_JOINT: return (int64_t)ARCH_BRANCHES * g->C * g->V * m;
+    case STORE_CHANNEL_JOINT: return (int64_t)g->B * g->C * g->V * m;
     case STORE_FRAME: return (int64_t)g->T * g->V * m;
-    case STORE_FULL: return (int64_t)ARCH_BRANCHES * g->C * g->T * g->V * g->M;
+    case STORE_FULL: return (int64_t)g->B * g->C * g->T * g->V * g->M;
     }
     return 0;
 }
@@ -35,7 +34,7 @@ void gran_reduce(const granularity *g, const double *phi, double *out) {
         return;
     }
     memset(out, 0, sizeof(double) * (size_t)n);
-    for (int b = 0; b < ARCH_BRANCHES; b++)
+    for (int b = 0; b < g->B; b++)
         for (int c = 0; c < C; c++)
             for (int t = 0; t < T; t++)
                 for (int v = 0; v < V; v++)
@@ -56,14 +55,16 @@ void gran_reduce(const granularity *g, const double *phi, double *out) {
 int gran_dataset_shape(const granularity *g, int64_t N, int Kp, int64_t *dims) {
     int r = 0;
     if (g->kind == STORE_FULL) {
-        int64_t d[] = {N, ARCH_BRANCHES, g->C, g->T, g->V, g->M, Kp};
-        memcpy(dims, d, sizeof d);
-        return 7;
+        dims[r++] = N;
+        if (g->B > 1) dims[r++] = g->B;
+        int64_t d[] = {g->C, g->T, g->V, g->M, Kp};
+        memcpy(dims + r, d, sizeof d);
+        return r + 5;
     }
     dims[r++] = N;
     dims[r++] = Kp;
     if (g->kind == STORE_CHANNEL_JOINT) {
-        dims[r++] = ARCH_BRANCHES;
+        if (g->B > 1) dims[r++] = g->B;
         dims[r++] = g->C;
     }
     if (g->kind == STORE_FRAME) dims[r++] = g->T;

@@ -11,15 +11,15 @@ typedef enum { STORE_JOINT, STORE_CHANNEL_JOINT, STORE_FRAME, STORE_FULL } store
 typedef struct {
     store_kind kind;
     int persons_each; /* keep the person axis (else summed); full always keeps it */
-    int C, T, V, M;   /* model input: C = 2·raw C channels per branch */
+    int B, C, T, V, M;/* model input (B, C, T, V, M); ShapGCN: B = 4 branches of C = 2·raw C channels */
 } granularity;
 
 /* Elements per (instance, class). */
 int64_t gran_size(const granularity *g);
-/* out (G) = reduce(phi (4, C, T, V, M)); doubles throughout. */
+/* out (G) = reduce(phi (B, C, T, V, M)); doubles throughout. */
 void gran_reduce(const granularity *g, const double *phi, double *out);
 /* Dataset shape for N instances and K' classes; returns the rank. The
- * layout is (N, K', ...) except full, which is shap's (N, 4, C, T, V, M, K'). */
+ * layout is (N, K', ...) except full, which is shap's (N, B, C, T, V, M, K'); a one-branch model's is (N, C, T, V, M, K'). */
 int gran_dataset_shape(const granularity *g, int64_t N, int Kp, int64_t *dims);
 const char *gran_name(store_kind k);
 int gran_parse(const char *s, store_kind *k);

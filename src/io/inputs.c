@@ -23,38 +23,55 @@ static dshap_status read_optional(inputs_src *s) {
     return DSHAP_OK;
 }
 
-dshap_status inputs_open(inputs_src *s, const char *path, const dshap_arch *a) {
+/* The raw joint channels a data.h5 must hold for this model, or 0 when the
+ * model input cannot be made from raw joints. */
+static int raw_channels(const dshap_net *net, int *features) {
+    *features = net->in_branches == ARCH_BRANCHES && net->in_C % 2 == 0;
+    if (*features) return net->in_C / 2;
+    return net->in_branches == 1 ? net->in_C : 0;
+}
+
+dshap_status inputs_open(inputs_src *s, const char *path, const dshap_net *net) {
+    const dshap_arch *a = &net->arch;
     memset(s, 0, sizeof *s);
     s->path = path;
     s->arch = a;
     s->f.id = H5I_INVALID_HID;
     char fmt[64];
     TRY(h5io_format_of(path, fmt, sizeof fmt));
-    int V = a->layout->V, C2 = 2 * a->in_channels, T = a->num_frames, M = a->num_persons;
+    int B = net->in_branches, C = net->in_C, V = a->layout->V, T = a->num_frames, M = a->num_persons;
     dshap_status st = DSHAP_OK;
     if (strcmp(fmt, INPUTS_FORMAT) == 0) {
         TRY(h5io_open_read(&s->f, path, INPUTS_FORMAT, INPUTS_FORMAT_VERSION));
         int rank;
         int64_t d[H5IO_MAX_RANK];
         CHECK(h5io_shape(&s->f, "/x", &rank, d));
-        if (rank != 6 || d[1] != ARCH_BRANCHES || d[2] != C2 || d[3] != T || d[4] != V || d[5] != M) {
+        /* (N, B, C, T, V, M); a one-branch model also takes (N, C, T, V, M) */
+        int lead = rank == 5 && B == 1 ? 1 : 2;
+        int ok = (rank == 6 && d[1] == B) || lead == 1;
+        if (!ok || d[lead] != C || d[lead + 1] != T || d[lead + 2] != V || d[lead + 3] != M) {
             char got[96];
-            CHECK_FAIL(DSHAP_EFORMAT, "%s: '/x' has shape %s, the model needs (N, 4, %d, %d, %d, %d)", path,
-                       fmt_shape(rank, d, got, sizeof got), C2, T, V, M);
+            CHECK_FAIL(DSHAP_EFORMAT, "%s: '/x' has shape %s, the model needs (N, %d, %d, %d, %d, %d)", path,
+                       fmt_shape(rank, d, got, sizeof got), B, C, T, V, M);
         }
         s->N = d[0];
     } else if (strcmp(fmt, DATA_FORMAT) == 0) {
         data_info info;
+        int features, raw_C = raw_channels(net, &features);
         TRY(h5io_open_read(&s->f, path, DATA_FORMAT, DATA_FORMAT_VERSION));
         CHECK(data_file_info(&s->f, &info));
+        if (!raw_C)
+            CHECK_FAIL(DSHAP_EFORMAT, "%s: the model's input (%d, %d, T, V, M) is neither raw joints nor J/V/B/A features; "
+                       "give its input as an inputs.h5", path, B, C);
         if (strcmp(info.layout, a->layout->name) != 0)
             CHECK_FAIL(DSHAP_EFORMAT, "%s: layout '%s' differs from the model's '%s'", path, info.layout, a->layout->name);
-        if (info.C != a->in_channels || info.V != V || info.M != M)
+        if (info.C != raw_C || info.V != V || info.M != M)
             CHECK_FAIL(DSHAP_EFORMAT, "%s: raw joints are (N, %d, %d, %d, %d), the model needs (N, %d, T, %d, %d)", path,
-                       info.C, info.T, info.V, info.M, a->in_channels, V, M);
+                       info.C, info.T, info.V, info.M, raw_C, V, M);
         if (info.T < T)
             CHECK_FAIL(DSHAP_EFORMAT, "%s: %d stored frames, fewer than the model's T = %d", path, info.T, T);
         s->is_data = 1;
+        s->features = features;
         s->N = info.N;
         s->raw_C = info.C;
         s->raw_T = info.T;
@@ -62,7 +79,8 @@ dshap_status inputs_open(inputs_src *s, const char *path, const dshap_arch *a) {
         FAIL(DSHAP_EFORMAT, "%s: expected a %s or %s file, found format '%s'", path, INPUTS_FORMAT, DATA_FORMAT, fmt);
     }
     if (s->N < 1) CHECK_FAIL(DSHAP_EFORMAT, "%s: holds no samples", path);
-    s->C = C2;
+    s->B = B;
+    s->C = C;
     s->T = T;
     s->V = V;
     s->M = M;
@@ -85,6 +103,11 @@ static dshap_status check_finite(const inputs_src *s, const float *x, int64_t n,
     return DSHAP_OK;
 }
 
+/* x (n, C, T, V·M) = the first T of raw (n, C, T_raw, V·M). */
+static void first_frames(float *x, const float *raw, int64_t n, int C, int T_raw, int T, int64_t VM) {
+    for (int64_t i = 0; i < n * C; i++) memcpy(x + i * T * VM, raw + i * T_raw * VM, sizeof(float) * (size_t)(T * VM));
+}
+
 static dshap_status read_block(inputs_src *s, int64_t i0, int64_t n, float *x) {
     if (!s->is_data) {
         TRY(h5io_read_rows_f32(&s->f, "/x", i0, n, x));
@@ -98,7 +121,8 @@ static dshap_status read_block(inputs_src *s, int64_t i0, int64_t n, float *x) {
         if (!isfinite(raw[i]))
             st = dshap_fail(DSHAP_ENUMERIC, __FILE__, __LINE__, "%s: sample %lld contains NaN or Inf", s->path,
                             (long long)(i0 + i / raw_per));
-    if (!st) st = features_compute(x, raw, n, s->arch->layout, s->raw_C, s->raw_T, s->T, s->M);
+    if (!st && s->features) st = features_compute(x, raw, n, s->arch->layout, s->raw_C, s->raw_T, s->T, s->M);
+    if (!st && !s->features) first_frames(x, raw, n, s->raw_C, s->raw_T, s->T, (int64_t)s->V * s->M);
     dshap_free(raw);
     return st;
 }

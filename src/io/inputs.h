@@ -1,12 +1,15 @@
-/* Model inputs from inputs.h5 ((N, 4, 2C, T, V, M), used as is) or from
- * data.h5 (raw joints; J/V/B/A features computed on the fly for the model's
- * T). Rows are read in blocks so memory stays bounded for any N. */
+/* Model inputs from inputs.h5 ((N, B, C, T, V, M), used as is) or from
+ * data.h5 (raw joints (N, C, T, V, M), the first T frames). A model whose
+ * input is ShapGCN's four feature branches (B = 4, C = 2·raw C) gets its
+ * J/V/B/A features computed on the fly; one whose input is the raw joints
+ * (B = 1, C = raw C: an imported ST-GCN, say) takes them as they are. Rows
+ * are read in blocks so memory stays bounded for any N. */
 #ifndef DSHAP_INPUTS_H
 #define DSHAP_INPUTS_H
 
 #include <stdint.h>
 
-#include "engine/arch.h"
+#include "engine/net.h"
 #include "io/h5io.h"
 
 #define INPUTS_FORMAT "dshap-inputs"
@@ -17,7 +20,8 @@ typedef struct {
     const char *path;
     int is_data;            /* 1: data.h5 (raw joints), 0: inputs.h5 */
     int64_t N;
-    int C, T, V, M;         /* model input: (N, 4, 2C... stored as C = 2·raw C) */
+    int B, C, T, V, M;      /* model input per sample (B, C, T, V, M); ShapGCN: B = 4, C = 2·raw C */
+    int features;           /* data.h5: compute J/V/B/A features (else the raw joints are the input) */
     int raw_C, raw_T;       /* data.h5 only */
     const dshap_arch *arch;
     int32_t *labels;        /* (N) or NULL */
@@ -26,9 +30,9 @@ typedef struct {
     int32_t *group;         /* (N) or NULL: subject / infant of each window */
 } inputs_src;
 
-/* Open and check shape agreement with the model's architecture. */
-dshap_status inputs_open(inputs_src *s, const char *path, const dshap_arch *a);
-/* Read model-input rows [i0, i0+n) into x (n, 4, 2C, T, V, M). NaN/Inf → error. */
+/* Open and check shape agreement with the model's input. */
+dshap_status inputs_open(inputs_src *s, const char *path, const dshap_net *net);
+/* Read model-input rows [i0, i0+n) into x (n, B, C, T, V, M). NaN/Inf → error. */
 dshap_status inputs_read(inputs_src *s, int64_t i0, int64_t n, float *x);
 /* Read arbitrary rows (e.g. a background subset), in the given order. */
 dshap_status inputs_read_rows(inputs_src *s, const int64_t *rows, int64_t n, float *x);
@@ -37,7 +41,7 @@ void inputs_close(inputs_src *s);
 dshap_status inputs_check_finite(inputs_src *s);
 
 static inline int64_t inputs_sample_size(const inputs_src *s) {
-    return (int64_t)ARCH_BRANCHES * s->C * s->T * s->V * s->M;
+    return (int64_t)s->B * s->C * s->T * s->V * s->M;
 }
 
 #endif

@@ -110,8 +110,8 @@ dshap_status explain_run(dist_ctx *d, const explain_opts *o) {
     dshap_status st = d->rank == 0 ? check_output(o->output) : DSHAP_OK;
     if (!st) st = model_load(&m, o->model);
     if (!st) st = net_build(&net, &m);
-    if (!st) st = inputs_open(&data, o->data, &m.arch);
-    if (!st) st = inputs_open(&bg, o->background, &m.arch);
+    if (!st) st = inputs_open(&data, o->data, &net);
+    if (!st) st = inputs_open(&bg, o->background, &net);
     if (!st) st = validate(o, &net, &data, &n_k);
     if (!st && d->rank == 0) st = inputs_check_finite(&data);
     if (!st && d->rank == 0) st = inputs_check_finite(&bg);

@@ -44,7 +44,8 @@ dshap_status unit_ctx_init(unit_ctx *c, const explain_opts *o, const dshap_net *
     c->cur_chunk = -1;
     const dshap_arch *a = &net->arch;
     int K = a->num_class;
-    c->gran = (granularity){o->store, o->persons_each, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons};
+    c->gran = (granularity){o->store, o->persons_each, net->in_branches, net->in_C, a->num_frames, a->layout->V,
+                            a->num_persons};
     int64_t F = inputs_sample_size(data);
     c->ops = o->engine ? o->engine : &cpu_engine_ops;
     engine_cfg cfg = {.max_inst = c->block, .max_ref = c->chunk, .max_classes = n_k,

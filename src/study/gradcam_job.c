@@ -176,7 +176,7 @@ dshap_status gradcam_job_run(const gc_job_opts *o) {
     }
     int K = m.arch.num_class;
     CHECK(class_spec_parse(&cs, o->classes, K));
-    CHECK(inputs_open(&s, o->data, &m.arch));
+    CHECK(inputs_open(&s, o->data, &net));
     if (cs.mode == SEL_TRUE && !s.labels)
         CHECK_FAIL(DSHAP_EINVAL, "%s: --classes true needs labels (/y), and the file has none", o->data);
     int nk = class_spec_count(&cs, K);

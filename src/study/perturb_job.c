@@ -309,7 +309,7 @@ dshap_status perturb_job_run(const perturb_job_opts *o) {
     if (kmax > V) CHECK_FAIL(DSHAP_EINVAL, "--k %d is larger than the model's %d joints", kmax, V);
     CHECK(scores_load(&sc, o->scores, o->score_class ? o->score_class : "auto", 0));
     if (sc.V != V) CHECK_FAIL(DSHAP_EINVAL, "%s: scores have %d joints, the model %d", o->scores, sc.V, V);
-    CHECK(inputs_open(&s, o->data, &m.arch));
+    CHECK(inputs_open(&s, o->data, &net));
     if (!s.labels && o->metric != MET_AGREEMENT)
         CHECK_FAIL(DSHAP_EINVAL, "%s: has no labels (/y); --metric %s needs them", o->data, metric_name(o->metric));
     if (o->metric == MET_AUC_GROUPED && !s.group)

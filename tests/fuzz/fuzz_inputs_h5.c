@@ -80,27 +80,30 @@ static void write_file(const char *path, fz_bytes *b, const dshap_arch *a) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    static dshap_arch arch;
+    static dshap_net net; /* only the input description: what inputs_open reads */
     static int init;
+    dshap_arch *arch = &net.arch;
     if (!init) {
         H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-        if (arch_builtin(&arch, "cp29")) abort();
-        arch.num_frames = 6;
+        if (arch_builtin(arch, "cp29")) abort();
+        arch->num_frames = 6;
+        net.in_branches = ARCH_BRANCHES;
+        net.in_C = 2 * arch->in_channels;
         init = 1;
     }
     char path[128];
     fz_path(path, sizeof path, "inputs");
     fz_bytes b = {data, size};
-    write_file(path, &b, &arch);
+    write_file(path, &b, arch);
     inputs_src s;
-    dshap_status st = inputs_open(&s, path, &arch);
+    dshap_status st = inputs_open(&s, path, &net);
     if (!st) {
         st = inputs_check_finite(&s);
         float *x = NULL;
         if (!st && !(x = malloc(sizeof(float) * (size_t)inputs_sample_size(&s)))) abort();
         for (int64_t i = 0; !st && i < s.N && i < 8; i++) st = inputs_read(&s, i, 1, x);
         free(x);
-        if (!st && (s.N < 1 || s.C != 2 * arch.in_channels || s.T != arch.num_frames)) __builtin_trap();
+        if (!st && (s.N < 1 || s.C != net.in_C || s.T != arch->num_frames)) __builtin_trap();
         inputs_close(&s);
     }
     fz_check_message(st, path);

@@ -74,7 +74,7 @@ static void run_mode(const engine_ops *ops, const dshap_net *net, const float *x
     double t0 = now();
     if (ops->create(&e, net, &cfg)) DIE("%s: engine create", label);
     double t_create = now() - t0;
-    granularity gj = {STORE_JOINT, 0, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons};
+    granularity gj = {STORE_JOINT, 0, ARCH_BRANCHES, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons};
     granularity gf = gj;
     gf.kind = STORE_FULL;
     int64_t nk = (int64_t)n_i * n_k, Gj = gran_size(&gj), Gf = gran_size(&gf);
@@ -171,7 +171,7 @@ int main(int argc, char **argv) {
     if (strstr(modes, "fp32")) run_mode(&cuda_engine_ops, net, xi, xr, n_i, n_r, n_k, 0, reps, "fp32", N, R, &p32);
     if (strstr(modes, "tf32")) run_mode(&cuda_engine_ops, net, xi, xr, n_i, n_r, n_k, 1, reps, "tf32", N, R, &p_tf);
     if (p32.joint && p_tf.joint) {
-        granularity g = {STORE_JOINT, 0, 2 * a->in_channels, a->num_frames, a->layout->V,
+        granularity g = {STORE_JOINT, 0, ARCH_BRANCHES, 2 * a->in_channels, a->num_frames, a->layout->V,
                          a->num_persons};
         int64_t nk = (int64_t)n_i * n_k, Gj = gran_size(&g);
         g.kind = STORE_FULL;
@@ -185,7 +185,7 @@ int main(int argc, char **argv) {
         phis pc = {0}, pg = {0};
         run_mode(&cpu_engine_ops, net, xi, xr, 1, nr, ck, 0, 1, "cpu", N, R, &pc);
         run_mode(&cuda_engine_ops, net, xi, xr, 1, nr, ck, 0, 1, "fp32-small", N, R, &pg);
-        granularity g = {STORE_JOINT, 0, 2 * a->in_channels, a->num_frames, a->layout->V,
+        granularity g = {STORE_JOINT, 0, ARCH_BRANCHES, 2 * a->in_channels, a->num_frames, a->layout->V,
                          a->num_persons};
         int64_t Gj = gran_size(&g);
         g.kind = STORE_FULL;

@@ -198,10 +198,10 @@ static void check_case(const arch_case *c, int idx) {
     const char *rnames[] = {"exact", "shap", "grad"};
     for (int rs = 0; rs < 3; rs++) {
         granularity gs[4] = {
-            {STORE_JOINT, 0, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons},
-            {STORE_CHANNEL_JOINT, 1, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons},
-            {STORE_FRAME, 0, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons},
-            {STORE_FULL, 1, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons},
+            {STORE_JOINT, 0, ARCH_BRANCHES, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons},
+            {STORE_CHANNEL_JOINT, 1, ARCH_BRANCHES, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons},
+            {STORE_FRAME, 0, ARCH_BRANCHES, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons},
+            {STORE_FULL, 1, ARCH_BRANCHES, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons},
         };
         for (int gi = 0; gi < 4; gi += GRAN_STEP) {
             int64_t n = n_i * n_k * gran_size(&gs[gi]), nt = n_i * n_k;
@@ -329,7 +329,7 @@ static void check_basis(void) {
     engine *ec = make(&cpu_engine_ops, &net, cfg, xi, n_i, xr, n_r, li, lr);
     engine *ep = make(&cpu_engine_ops, &net, cfg, pi, n_i, pr, n_r, li, lr);
     engine *eg = make(&cuda_engine_ops, &net, cfg, xi, n_i, xr, n_r, li, lr);
-    granularity g = {STORE_JOINT, 0, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons};
+    granularity g = {STORE_JOINT, 0, ARCH_BRANCHES, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons};
     if (ec && ep && eg) {
         result rc, rp, rg;
         int64_t n = (int64_t)n_i * K * gran_size(&g), nt = (int64_t)n_i * K;

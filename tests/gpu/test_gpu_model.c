@@ -228,7 +228,7 @@ static void check_engines(const char *name, const dshap_net *net, const float *x
     const dshap_arch *a = &net->arch;
     int64_t F = sample_floats(a);
     int n_k = a->num_class < 3 ? a->num_class : 3, classes[3] = {0, 1 % a->num_class, a->num_class - 1};
-    granularity g = {STORE_JOINT, 0, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons};
+    granularity g = {STORE_JOINT, 0, ARCH_BRANCHES, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons};
     int64_t G = gran_size(&g);
     double *pc = calloc((size_t)(n_k * G), sizeof(double)), *pg = calloc((size_t)(n_k * G), sizeof(double));
     double *pp = calloc((size_t)(n_k * G), sizeof(double)), tc[3], tg[3], tp[3];

@@ -67,7 +67,7 @@ int main(int argc, char **argv) {
     int *classes = malloc(sizeof(int) * (size_t)(n_i * K));
     for (int i = 0; i < n_i; i++)
         for (int k = 0; k < K; k++) classes[i * K + k] = (k * 7 + 3 * i) % K; /* every class, shuffled */
-    granularity gj = {STORE_JOINT, 1, 2 * a->in_channels, a->num_frames, a->layout->V, M}, gf = gj;
+    granularity gj = {STORE_JOINT, 1, ARCH_BRANCHES, 2 * a->in_channels, a->num_frames, a->layout->V, M}, gf = gj;
     gf.kind = STORE_FULL;
     int64_t Gj = gran_size(&gj), nk = (int64_t)n_i * K;
     double *pj = calloc((size_t)(nk * Gj), sizeof(double)), *pf = calloc((size_t)(nk * F), sizeof(double));

@@ -96,7 +96,7 @@ static void test_engine(const char *fixtures) {
     unsigned char same[2 * 3 * 2];
     EXPECT(person_equal_mask(xi, n_i, xr, n_r, F, M, same) == 3, "3 equal person rows expected");
     int classes[4] = {0, 59, 7, 7};
-    granularity g = {STORE_FULL, 1, 2 * a->in_channels, a->num_frames, a->layout->V, M};
+    granularity g = {STORE_FULL, 1, ARCH_BRANCHES, 2 * a->in_channels, a->num_frames, a->layout->V, M};
     int64_t n = (int64_t)n_i * n_k * gran_size(&g);
     double *p_skip = calloc((size_t)n, sizeof(double)), *p_all = calloc((size_t)n, sizeof(double));
     double t_skip[4], t_all[4];

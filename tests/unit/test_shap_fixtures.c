@@ -109,7 +109,7 @@ static void check_fixture(const char *dir, const char *name) {
     float *lg = malloc(sizeof(float) * (size_t)((n > R ? n : R) * K));
     EXPECT_OK(cpu_engine_ops.forward_ref(e, bg, R, lg));
     EXPECT_OK(cpu_engine_ops.forward_inst(e, x, n, lg));
-    granularity g = {STORE_FULL, 0, (int)dx[2], (int)dx[3], (int)dx[4], (int)dx[5]};
+    granularity g = {STORE_FULL, 0, ARCH_BRANCHES, (int)dx[2], (int)dx[3], (int)dx[4], (int)dx[5]};
     double *phi = malloc(sizeof(double) * (size_t)(n * n_k * F)), *tot = malloc(sizeof(double) * (size_t)(n * n_k));
     double *ours = malloc(sizeof(double) * (size_t)(n * n_k * F));
     rule_set rules[2] = {RULES_SHAP, RULES_EXACT};
