@@ -18,9 +18,14 @@
  * slope, passed as α; Elu α; HardSigmoid α, β (y = max(0, min(1, αx + β)));
  * Clip min = α, max = β. GELU: x Φ(x) (erf form) and PyTorch's tanh
  * approximation x σ(2u), u = √(2/π) (x + 0.044715 x³). ONNX Identity needs
- * no activation (the importer drops it). */
+ * no activation (the importer drops it).
+ * Rule set shap (node.shap_module): shap 0.46's deep_pytorch.py has rescale
+ * handlers (nonlinear_1d) for nn.LeakyReLU and nn.ELU only; nn.PReLU,
+ * nn.Hardsigmoid, nn.GELU, nn.Hardtanh and torch.clamp get none, so shap
+ * takes their ordinary gradient at the reference side. */
 enum { ACT_LEAKY_RELU = 32, ACT_PRELU, ACT_ELU, ACT_HARDSIGMOID, ACT_GELU, ACT_GELU_TANH, ACT_CLIP, ACT_ND_END };
 #define ACT_ND_FIRST ACT_LEAKY_RELU
+_Static_assert((int)ACT_ND_FIRST > (int)ACT_COUNT, "imported-graph activations must stay outside arch.h's range");
 #define ACT_GELU_K 0.7978845608028654 /* √(2/π) */
 #define ACT_GELU_C 0.044715
 
@@ -63,7 +68,7 @@ static inline float act_value_p(int act, float x, float alpha, float beta) {
     case ACT_LEAKY_RELU:
     case ACT_PRELU: return x > 0 ? x : alpha * x;
     case ACT_ELU: return x > 0 ? x : alpha * expm1f(x);
-    case ACT_HARDSIGMOID: return fmaxf(0.0f, fminf(1.0f, alpha * x + beta));
+    case ACT_HARDSIGMOID: return (float)fmax(0.0, fmin(1.0, (double)alpha * x + beta)); /* u in double, as rescale.h */
     case ACT_GELU: return 0.5f * x * erfcf(-x * 0.70710678f);
     case ACT_GELU_TANH: return (float)(0.5 * x * (1 + tanh(ACT_GELU_K * (x + ACT_GELU_C * x * x * x))));
     case ACT_CLIP: return fminf(fmaxf(x, alpha), beta);
@@ -77,7 +82,7 @@ static inline float act_derivative_p(int act, float x, float alpha, float beta) 
     case ACT_PRELU: return x > 0 ? 1.0f : alpha;
     case ACT_ELU: return x > 0 ? 1.0f : alpha * expf(x);
     case ACT_HARDSIGMOID: {
-        float u = alpha * x + beta;
+        double u = (double)alpha * x + beta;
         return u > 0 && u < 1 ? alpha : 0.0f;
     }
     case ACT_GELU: {
