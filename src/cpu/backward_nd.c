@@ -1,10 +1,12 @@
 #include "cpu/backward_nd.h"
 
+#include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cpu/backward_cpu.h"
 #include "cpu/nd_index.h"
+#include "cpu/ops_cpu.h"
 
 static void clear_rows(float *m_x, int64_t B, int64_t n, int acc) {
     if (!acc) memset(m_x, 0, sizeof(float) * (size_t)(B * n));
@@ -115,40 +117,27 @@ int matmul_backward_nd(float *m_x, const float *m_y, int which, const nd_shape *
     return 0;
 }
 
+/* Per row and group: col = W_gᵀ · m_y (one GEMM), m_x += col2im(col). */
 int convnd_backward_nd(float *m_x, const float *m_y, int which, const nd_shape *sx, const node *nd, int64_t B,
                        int acc) {
     (void)which;
     sp_geom g = sp_geom_make(&sx[0], nd);
-    int64_t cg = g.C / nd->groups, og = g.Co / nd->groups, nx = g.C * g.H * g.W, ny = g.Co * g.Ho * g.Wo;
+    int64_t G = nd->groups, cg = g.C / G, og = g.Co / G, K = cg * g.kh * g.kw, N = g.Ho * g.Wo;
+    int64_t nx = g.C * g.H * g.W, ny = g.Co * N;
     int fail = 0;
-#pragma omp parallel for schedule(static) reduction(| : fail)
-    for (int64_t r = 0; r < B; r++) {
-        double *s = calloc((size_t)nx, sizeof(double));
-        if (!s) {
-            fail = 1;
-            continue;
+    clear_rows(m_x, B, nx, acc);
+#pragma omp parallel for collapse(2) schedule(static) reduction(| : fail)
+    for (int64_t r = 0; r < B; r++)
+        for (int64_t gi = 0; gi < G; gi++) {
+            float *col = cpu_scratch(K * N);
+            if (!col) {
+                fail = 1;
+                continue;
+            }
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)N, (int)og, 1.0f, nd->w + gi * og * K,
+                        (int)K, m_y + r * ny + gi * og * N, (int)N, 0.0f, col, (int)N);
+            sp_col2im(m_x + r * nx + gi * cg * g.H * g.W, col, &g, cg);
         }
-        for (int64_t co = 0; co < g.Co; co++) {
-            double *sg = s + (co / og) * cg * g.H * g.W;
-            const float *w = nd->w + co * cg * g.kh * g.kw, *my = m_y + r * ny + co * g.Ho * g.Wo;
-            for (int64_t ci = 0; ci < cg; ci++)
-                for (int i = 0; i < g.kh; i++)
-                    for (int j = 0; j < g.kw; j++) {
-                        double wv = w[(ci * g.kh + i) * g.kw + j];
-                        for (int64_t oh = 0; oh < g.Ho; oh++) {
-                            int64_t ih = oh * g.sh - g.ph + (int64_t)i * g.dh;
-                            if (ih < 0 || ih >= g.H) continue;
-                            for (int64_t ow = 0; ow < g.Wo; ow++) {
-                                int64_t iw = ow * g.sw - g.pw + (int64_t)j * g.dw;
-                                if (iw >= 0 && iw < g.W) sg[(ci * g.H + ih) * g.W + iw] += wv * my[oh * g.Wo + ow];
-                            }
-                        }
-                    }
-        }
-        float *mx = m_x + r * nx;
-        for (int64_t e = 0; e < nx; e++) mx[e] = acc ? mx[e] + (float)s[e] : (float)s[e];
-        free(s);
-    }
     return fail ? -1 : 0;
 }
 

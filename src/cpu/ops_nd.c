@@ -1,5 +1,6 @@
 #include "cpu/ops_nd.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,30 +131,63 @@ sp_geom sp_geom_make(const nd_shape *sx, const node *nd) {
     return g;
 }
 
+void sp_im2col(float *col, const float *x, const sp_geom *g, int64_t cg) {
+    int64_t N = g->Ho * g->Wo;
+    for (int64_t ci = 0; ci < cg; ci++)
+        for (int i = 0; i < g->kh; i++)
+            for (int j = 0; j < g->kw; j++) {
+                float *dst = col + ((ci * g->kh + i) * g->kw + j) * N;
+                for (int64_t oh = 0; oh < g->Ho; oh++) {
+                    int64_t ih = oh * g->sh - g->ph + (int64_t)i * g->dh;
+                    for (int64_t ow = 0; ow < g->Wo; ow++) {
+                        int64_t iw = ow * g->sw - g->pw + (int64_t)j * g->dw;
+                        int in = ih >= 0 && ih < g->H && iw >= 0 && iw < g->W;
+                        dst[oh * g->Wo + ow] = in ? x[(ci * g->H + ih) * g->W + iw] : 0.0f;
+                    }
+                }
+            }
+}
+
+void sp_col2im(float *x, const float *col, const sp_geom *g, int64_t cg) {
+    int64_t N = g->Ho * g->Wo;
+    for (int64_t ci = 0; ci < cg; ci++)
+        for (int i = 0; i < g->kh; i++)
+            for (int j = 0; j < g->kw; j++) {
+                const float *src = col + ((ci * g->kh + i) * g->kw + j) * N;
+                for (int64_t oh = 0; oh < g->Ho; oh++) {
+                    int64_t ih = oh * g->sh - g->ph + (int64_t)i * g->dh;
+                    if (ih < 0 || ih >= g->H) continue;
+                    for (int64_t ow = 0; ow < g->Wo; ow++) {
+                        int64_t iw = ow * g->sw - g->pw + (int64_t)j * g->dw;
+                        if (iw >= 0 && iw < g->W) x[(ci * g->H + ih) * g->W + iw] += src[oh * g->Wo + ow];
+                    }
+                }
+            }
+}
+
+/* Per row and group: col = im2col(x), y = W_g · col (one single-threaded
+ * GEMM, cpu_backend_init), plus the bias. */
 int convnd_forward_nd(float *y, const float *const *x, const nd_shape *sx, const node *nd, int64_t B) {
     sp_geom g = sp_geom_make(&sx[0], nd);
-    int64_t cg = g.C / nd->groups, og = g.Co / nd->groups, nx = g.C * g.H * g.W, ny = g.Co * g.Ho * g.Wo;
-#pragma omp parallel for collapse(2) schedule(static)
+    int64_t G = nd->groups, cg = g.C / G, og = g.Co / G, K = cg * g.kh * g.kw, N = g.Ho * g.Wo;
+    int64_t nx = g.C * g.H * g.W, ny = g.Co * N;
+    int fail = 0;
+#pragma omp parallel for collapse(2) schedule(static) reduction(| : fail)
     for (int64_t r = 0; r < B; r++)
-        for (int64_t co = 0; co < g.Co; co++) {
-            const float *xg = x[0] + r * nx + (co / og) * cg * g.H * g.W, *w = nd->w + co * cg * g.kh * g.kw;
-            for (int64_t oh = 0; oh < g.Ho; oh++)
-                for (int64_t ow = 0; ow < g.Wo; ow++) {
-                    double s = nd->b ? nd->b[co] : 0.0;
-                    for (int64_t ci = 0; ci < cg; ci++)
-                        for (int i = 0; i < g.kh; i++) {
-                            int64_t ih = oh * g.sh - g.ph + (int64_t)i * g.dh;
-                            if (ih < 0 || ih >= g.H) continue;
-                            for (int j = 0; j < g.kw; j++) {
-                                int64_t iw = ow * g.sw - g.pw + (int64_t)j * g.dw;
-                                if (iw < 0 || iw >= g.W) continue;
-                                s += (double)w[(ci * g.kh + i) * g.kw + j] * xg[(ci * g.H + ih) * g.W + iw];
-                            }
-                        }
-                    y[r * ny + (co * g.Ho + oh) * g.Wo + ow] = (float)s;
-                }
+        for (int64_t gi = 0; gi < G; gi++) {
+            float *col = cpu_scratch(K * N), *yg = y + r * ny + gi * og * N;
+            if (!col) {
+                fail = 1;
+                continue;
+            }
+            sp_im2col(col, x[0] + r * nx + gi * cg * g.H * g.W, &g, cg);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)og, (int)N, (int)K, 1.0f, nd->w + gi * og * K,
+                        (int)K, col, (int)N, 0.0f, yg, (int)N);
+            if (nd->b)
+                for (int64_t co = 0; co < og; co++)
+                    for (int64_t e = 0; e < N; e++) yg[co * N + e] += nd->b[gi * og + co];
         }
-    return 0;
+    return fail ? -1 : 0;
 }
 
 /* Offsets of the reduced output element of each input element. */

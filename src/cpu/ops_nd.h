@@ -61,6 +61,10 @@ typedef struct {
     int64_t ph, pw, ph_end, pw_end;
 } sp_geom;
 sp_geom sp_geom_make(const nd_shape *sx, const node *nd);
+/* col (cg·kh·kw, Ho·Wo) = the windows of x (cg, H, W), 0 in the padding;
+ * sp_col2im adds col back into x (its transpose) */
+void sp_im2col(float *col, const float *x, const sp_geom *g, int64_t cg);
+void sp_col2im(float *x, const float *col, const sp_geom *g, int64_t cg);
 
 /* Geometry shared with the backward kernels: the counted positions of an
  * average-pool window; offset tables (free()) of slice and pad (-1 at the

@@ -22,6 +22,7 @@
 #include "cpu/backward_nd.h"
 #include "cpu/deeplift_nd.h"
 #include "cpu/nd_index.h"
+#include "cpu/ops_cpu.h"
 #include "cpu/ops_nd.h"
 #include "io/h5io.h"
 #include "testlib.h"
@@ -315,6 +316,7 @@ static void check_rules(const char *g, const tcase *c) {
 int main(int argc, char **argv) {
     const char *dir = argc > 1 ? argv[1] : "tests/fixtures";
     char path[1024];
+    cpu_backend_init();
     snprintf(path, sizeof path, "%s/ops_nd/ops_nd.h5", dir);
     h5file f;
     EXPECT_OK(h5io_open_any(&f, path));
