@@ -72,29 +72,16 @@ int binary_backward_nd(float *m_x, const float *m_y, int which, const nd_shape *
 }
 
 void matmul_grad_a(float *m_a, const float *m_y, const float *b, const matmul_geom *g) {
-    for (int64_t q = 0; q < g->nb; q++) {
-        const float *my = m_y + q * g->n * g->p, *bq = b + g->boff[q];
-        float *ma = m_a + g->aoff[q];
-        for (int64_t i = 0; i < g->n; i++)
-            for (int64_t k = 0; k < g->kk; k++) {
-                double s = 0;
-                for (int64_t j = 0; j < g->p; j++) s += (double)my[i * g->p + j] * bq[k * g->p + j];
-                ma[i * g->kk + k] += (float)s;
-            }
-    }
+    int64_t nq = matmul_right_shared(g) ? 1 : g->nb, M = g->n * (g->nb / nq);
+    for (int64_t q = 0; q < nq; q++)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)M, (int)g->kk, (int)g->p, 1.0f,
+                    m_y + q * g->n * g->p, (int)g->p, b + g->boff[q], (int)g->p, 1.0f, m_a + g->aoff[q], (int)g->kk);
 }
 
 void matmul_grad_b(float *m_b, const float *a, const float *m_y, const matmul_geom *g) {
-    for (int64_t q = 0; q < g->nb; q++) {
-        const float *my = m_y + q * g->n * g->p, *aq = a + g->aoff[q];
-        float *mb = m_b + g->boff[q];
-        for (int64_t k = 0; k < g->kk; k++)
-            for (int64_t j = 0; j < g->p; j++) {
-                double s = 0;
-                for (int64_t i = 0; i < g->n; i++) s += (double)aq[i * g->kk + k] * my[i * g->p + j];
-                mb[k * g->p + j] += (float)s;
-            }
-    }
+    for (int64_t q = 0; q < g->nb; q++)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)g->kk, (int)g->p, (int)g->n, 1.0f, a + g->aoff[q],
+                    (int)g->kk, m_y + q * g->n * g->p, (int)g->p, 1.0f, m_b + g->boff[q], (int)g->p);
 }
 
 int matmul_backward_nd(float *m_x, const float *m_y, int which, const nd_shape *sx, const node *nd, int64_t B,

@@ -40,7 +40,7 @@ int nd_binary_linear(const node *nd);
 
 /* Shared with deeplift_nd.c: one sample row of the matmul backward,
  * m_a (n × kk per matrix, broadcast) += m_y · bᵀ and m_b += aᵀ · m_y, over
- * every output matrix of g in order. */
+ * every output matrix of g in order (single-threaded sgemm calls). */
 void matmul_grad_a(float *m_a, const float *m_y, const float *b, const matmul_geom *g);
 void matmul_grad_b(float *m_b, const float *a, const float *m_y, const matmul_geom *g);
 

@@ -96,23 +96,27 @@ void matmul_geom_free(matmul_geom *g) {
     g->aoff = g->boff = NULL;
 }
 
+/* The right operand is one matrix for every output matrix and the left
+ * ones lie back to back: one GEMM of nb·n rows does them all. */
+int matmul_right_shared(const matmul_geom *g) {
+    for (int64_t q = 0; q < g->nb; q++)
+        if (g->boff[q] != 0 || g->aoff[q] != q * g->n * g->kk) return 0;
+    return 1;
+}
+
+/* One single-threaded sgemm per row and output matrix (cpu_backend_init),
+ * or per row where matmul_right_shared. */
 int matmul_forward_nd(float *y, const float *const *x, const nd_shape *sx, const node *nd, int64_t B) {
     nd_operands o = nd_binary_operands(x, sx, nd);
     matmul_geom g;
     if (matmul_geom_make(&g, &o.s[0], &o.s[1])) return -1;
-    int64_t ny = g.nb * g.n * g.p;
+    int64_t ny = g.nb * g.n * g.p, nq = matmul_right_shared(&g) ? 1 : g.nb, M = g.n * (g.nb / nq);
 #pragma omp parallel for collapse(2) schedule(static)
     for (int64_t r = 0; r < B; r++)
-        for (int64_t q = 0; q < g.nb; q++) {
-            const float *a = o.p[0] + r * o.row[0] + g.aoff[q], *b = o.p[1] + r * o.row[1] + g.boff[q];
-            float *yq = y + r * ny + q * g.n * g.p;
-            for (int64_t i = 0; i < g.n; i++)
-                for (int64_t j = 0; j < g.p; j++) {
-                    double s = 0;
-                    for (int64_t k = 0; k < g.kk; k++) s += (double)a[i * g.kk + k] * b[k * g.p + j];
-                    yq[i * g.p + j] = (float)s;
-                }
-        }
+        for (int64_t q = 0; q < nq; q++)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)M, (int)g.p, (int)g.kk, 1.0f,
+                        o.p[0] + r * o.row[0] + g.aoff[q], (int)g.kk, o.p[1] + r * o.row[1] + g.boff[q], (int)g.p,
+                        0.0f, y + r * ny + q * g.n * g.p, (int)g.p);
     matmul_geom_free(&g);
     return 0;
 }

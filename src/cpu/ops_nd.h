@@ -52,6 +52,9 @@ typedef struct {
 } matmul_geom;
 int matmul_geom_make(matmul_geom *g, const nd_shape *sa, const nd_shape *sb);
 void matmul_geom_free(matmul_geom *g);
+/* the right operand is one matrix shared by every output matrix and the
+ * left ones are back to back (x (.., n, kk) @ k (kk, p)): one GEMM */
+int matmul_right_shared(const matmul_geom *g);
 
 /* Conv / pool spatial geometry: input (C, H, W), output (Co, Ho, Wo),
  * 1-D as W = 1 (kernel, stride, dilation 1, no pad on the second axis). */
