@@ -20,7 +20,7 @@ int act_deeplift_nd(float *m_x, const float *m_y, int which, const float *const 
                     const float *y_i, const float *y_r, const nd_shape *sx, const node *nd, pair_rows rows,
                     rule_kind rule, int acc) {
     (void)which, (void)y_i, (void)y_r;
-    int64_t S = nd_numel(&sx[0]);
+    int64_t S = nd_numel(&sx[0]), inner = sx[0].rank ? S / sx[0].d[0] : 1;
     if (rule == RULE_SHAPLEY) rule = RULE_RESCALE;
     if (nd->act < ACT_COUNT) {
         act_deeplift_cpu(m_x, m_y, x_i[0], x_r[0], rows, S, nd->act, rule, acc);
@@ -32,7 +32,7 @@ int act_deeplift_nd(float *m_x, const float *m_y, int which, const float *const 
         const float *my = m_y + (int64_t)q * S;
         float *mx = m_x + (int64_t)q * S;
         for (int64_t e = 0; e < S; e++) {
-            float al = act_alpha_at(nd, &sx[0], e), a = xi[e], b = xr[e];
+            float al = act_alpha_at(nd, inner, e), a = xi[e], b = xr[e];
             double slope;
             if (rule == RULE_AT_INST) slope = act_derivative_p(nd->act, a, al, nd->beta);
             else if (rule == RULE_AT_REF) slope = act_derivative_p(nd->act, b, al, nd->beta);

@@ -363,14 +363,8 @@ int channel_affine_forward_nd(float *y, const float *const *x, const nd_shape *s
     return 0;
 }
 
-float act_alpha_at(const node *nd, const nd_shape *s, int64_t e) {
-    if (nd->act != ACT_PRELU) return nd->alpha;
-    if (nd->slope_n == 1) return nd->slope[0];
-    return nd->slope[e / (nd_numel(s) / s->d[0])];
-}
-
 int act_forward_nd(float *y, const float *const *x, const nd_shape *sx, const node *nd, int64_t B) {
-    int64_t n = nd_numel(&sx[0]);
+    int64_t n = nd_numel(&sx[0]), inner = sx[0].rank ? n / sx[0].d[0] : 1;
     if (nd->act < ACT_COUNT) {
         act_forward_cpu(y, x[0], B * n, nd->act);
         return 0;
@@ -378,6 +372,6 @@ int act_forward_nd(float *y, const float *const *x, const nd_shape *sx, const no
 #pragma omp parallel for schedule(static)
     for (int64_t r = 0; r < B; r++)
         for (int64_t e = 0; e < n; e++)
-            y[r * n + e] = act_value_p(nd->act, x[0][r * n + e], act_alpha_at(nd, &sx[0], e), nd->beta);
+            y[r * n + e] = act_value_p(nd->act, x[0][r * n + e], act_alpha_at(nd, inner, e), nd->beta);
     return 0;
 }

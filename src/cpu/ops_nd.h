@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 
+#include "cpu/act.h"
 #include "engine/net.h"
 
 typedef int (*nd_forward_fn)(float *y, const float *const *x, const nd_shape *sx, const node *nd, int64_t B);
@@ -78,7 +79,12 @@ int64_t *slice_offsets(const nd_shape *sx, const node *nd);
 int64_t *pad_offsets(const nd_shape *sx, const node *nd);
 int64_t *reduce_offsets(const nd_shape *sx, const node *nd, int64_t *count);
 
-/* The α of element e of a sample of shape s: PRelu its channel's slope (index along axis 0), else node.alpha */
-float act_alpha_at(const node *nd, const nd_shape *s, int64_t e);
+/* The α of element e of a sample whose axis-0 index advances every
+ * `inner` elements: PRelu the slope of that index (or its one slope),
+ * else node.alpha */
+static inline float act_alpha_at(const node *nd, int64_t inner, int64_t e) {
+    if (nd->act != ACT_PRELU) return nd->alpha;
+    return nd->slope[nd->slope_n == 1 ? 0 : e / inner];
+}
 
 #endif
