@@ -2,15 +2,10 @@
 
 #include <cblas.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "cpu/backward_cpu.h"
 #include "cpu/nd_index.h"
 #include "cpu/ops_cpu.h"
-
-static void clear_rows(float *m_x, int64_t B, int64_t n, int acc) {
-    if (!acc) memset(m_x, 0, sizeof(float) * (size_t)(B * n));
-}
 
 int transpose_backward_nd(float *m_x, const float *m_y, int which, const nd_shape *sx, const node *nd, int64_t B,
                           int acc) {
@@ -54,7 +49,7 @@ int binary_backward_nd(float *m_x, const float *m_y, int which, const nd_shape *
     }
     const float *kd = nd->kdata;
     int op = nd->binop;
-    clear_rows(m_x, B, nx, acc);
+    nd_clear_rows(m_x, B, nx, acc);
 #pragma omp parallel for schedule(static)
     for (int64_t r = 0; r < B; r++) {
         float *mx = m_x + r * nx;
@@ -92,7 +87,7 @@ int matmul_backward_nd(float *m_x, const float *m_y, int which, const nd_shape *
     matmul_geom g;
     if (matmul_geom_make(&g, &o.s[0], &o.s[1])) return -1;
     int64_t nx = nd_numel(&sx[0]), ny = g.nb * g.n * g.p;
-    clear_rows(m_x, B, nx, acc);
+    nd_clear_rows(m_x, B, nx, acc);
 #pragma omp parallel for schedule(static)
     for (int64_t r = 0; r < B; r++) {
         if (nd->k_first)
@@ -112,7 +107,7 @@ int convnd_backward_nd(float *m_x, const float *m_y, int which, const nd_shape *
     int64_t G = nd->groups, cg = g.C / G, og = g.Co / G, K = cg * g.kh * g.kw, N = g.Ho * g.Wo;
     int64_t nx = g.C * g.H * g.W, ny = g.Co * N;
     int fail = 0;
-    clear_rows(m_x, B, nx, acc);
+    nd_clear_rows(m_x, B, nx, acc);
 #pragma omp parallel for collapse(2) schedule(static) reduction(| : fail)
     for (int64_t r = 0; r < B; r++)
         for (int64_t gi = 0; gi < G; gi++) {
@@ -149,7 +144,7 @@ int pool_backward_nd(float *m_x, const float *m_y, int which, const nd_shape *sx
     (void)which;
     sp_geom g = sp_geom_make(&sx[0], nd);
     int64_t nx = g.C * g.H * g.W, ny = g.C * g.Ho * g.Wo;
-    clear_rows(m_x, B, nx, acc);
+    nd_clear_rows(m_x, B, nx, acc);
 #pragma omp parallel for collapse(2) schedule(static)
     for (int64_t r = 0; r < B; r++)
         for (int64_t c = 0; c < g.C; c++) {
@@ -174,7 +169,7 @@ int pool_backward_nd(float *m_x, const float *m_y, int which, const nd_shape *sx
 /* m_x (+)= scatter of m_y through off (-1: no input element) */
 static void scatter_rows(float *m_x, const float *m_y, const int64_t *off, int64_t B, int64_t nx, int64_t ny,
                          int acc) {
-    clear_rows(m_x, B, nx, acc);
+    nd_clear_rows(m_x, B, nx, acc);
 #pragma omp parallel for schedule(static)
     for (int64_t r = 0; r < B; r++)
         for (int64_t e = 0; e < ny; e++)
@@ -221,7 +216,7 @@ int gather_backward_nd(float *m_x, const float *m_y, int which, const nd_shape *
     (void)which;
     int64_t outer, L, inner, nx = nd_numel(&sx[0]), G = nd->gather_n;
     nd_split(&sx[0], nd->axis, &outer, &L, &inner);
-    clear_rows(m_x, B, nx, acc);
+    nd_clear_rows(m_x, B, nx, acc);
 #pragma omp parallel for collapse(2) schedule(static)
     for (int64_t r = 0; r < B; r++)
         for (int64_t o = 0; o < outer; o++)

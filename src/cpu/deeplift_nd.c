@@ -2,7 +2,6 @@
 
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "cpu/act.h"
 #include "cpu/backward_nd.h"
@@ -11,10 +10,6 @@
 #include "cpu/rescale.h"
 
 static int exact_rule(rule_kind rule) { return rule == RULE_RESCALE || rule == RULE_SHAPLEY; }
-
-static void clear_rows(float *m_x, int64_t B, int64_t n, int acc) {
-    if (!acc) memset(m_x, 0, sizeof(float) * (size_t)(B * n));
-}
 
 int act_deeplift_nd(float *m_x, const float *m_y, int which, const float *const *x_i, const float *const *x_r,
                     const float *y_i, const float *y_r, const nd_shape *sx, const node *nd, pair_rows rows,
@@ -70,7 +65,7 @@ int binary_deeplift_nd(float *m_x, const float *m_y, int which, const float *con
         free(oa), free(ob);
         return -1;
     }
-    clear_rows(m_x, rows.B, nx, acc);
+    nd_clear_rows(m_x, rows.B, nx, acc);
 #pragma omp parallel for schedule(static)
     for (int q = 0; q < rows.B; q++) {
         /* the constant has row size 0: every pair reads it at offset 0 */
@@ -95,7 +90,7 @@ int matmul_deeplift_nd(float *m_x, const float *m_y, int which, const float *con
     int other = 1 - which;
     int64_t nx = nd_numel(&sx[which]), no = nd_numel(&sx[other]), ny = g.nb * g.n * g.p;
     int fail = 0;
-    clear_rows(m_x, rows.B, nx, acc);
+    nd_clear_rows(m_x, rows.B, nx, acc);
 #pragma omp parallel for schedule(static) reduction(| : fail)
     for (int q = 0; q < rows.B; q++) {
         const float *oi = x_i[other] + (int64_t)rows.xi[q] * no, *orr = x_r[other] + (int64_t)rows.xr[q] * no;
@@ -141,7 +136,7 @@ int pool_deeplift_nd(float *m_x, const float *m_y, int which, const float *const
     (void)which, (void)y_i, (void)y_r;
     sp_geom g = sp_geom_make(&sx[0], nd);
     int64_t nx = g.C * g.H * g.W, ny = g.C * g.Ho * g.Wo, HW = g.H * g.W;
-    clear_rows(m_x, rows.B, nx, acc);
+    nd_clear_rows(m_x, rows.B, nx, acc);
 #pragma omp parallel for collapse(2) schedule(static)
     for (int q = 0; q < rows.B; q++)
         for (int64_t c = 0; c < g.C; c++) {

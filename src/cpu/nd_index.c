@@ -1,6 +1,7 @@
 #include "cpu/nd_index.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 int64_t nd_numel(const nd_shape *s) {
     int64_t n = 1;
@@ -46,4 +47,8 @@ void nd_split(const nd_shape *s, int axis, int64_t *outer, int64_t *L, int64_t *
     for (int i = 0; i < axis; i++) *outer *= s->d[i];
     for (int i = axis + 1; i < s->rank; i++) *inner *= s->d[i];
     *L = s->d[axis];
+}
+
+void nd_clear_rows(float *m, int64_t B, int64_t n, int acc) {
+    if (!acc) memset(m, 0, sizeof(float) * (size_t)(B * n));
 }

@@ -22,4 +22,7 @@ int64_t *nd_offsets(const nd_shape *out, const int64_t *st, int64_t base);
 /* (outer, L, inner) of s around `axis` (L = s->d[axis]) */
 void nd_split(const nd_shape *s, int axis, int64_t *outer, int64_t *L, int64_t *inner);
 
+/* B rows of n floats set to 0 unless acc (the backward kernels' first contribution) */
+void nd_clear_rows(float *m, int64_t B, int64_t n, int acc);
+
 #endif

@@ -117,6 +117,7 @@ def linear_cases(o):
     x = f32(2, 3, 4, 5)
     o.case("reduce_sum", "reduce", [x], x.astype(np.float64).sum(axis=(1, 3), keepdims=True), axes_nd=[0, 2], reduce=0)
     o.case("reduce_mean", "reduce", [x], x.astype(np.float64).mean(axis=2, keepdims=True), axes_nd=[1], reduce=1)
+    o.case("reduce_mean_nokeep", "reduce", [x], x.astype(np.float64).mean(axis=(1, 2)), axes_nd=[0, 1], reduce=1)
     x = f32(2, 3, 6, 5)
     for cip in (0, 1):
         y = F.avg_pool2d(t64(x), (3, 2), stride=(2, 1), padding=(1, 1), count_include_pad=bool(cip)).numpy()

@@ -8,8 +8,9 @@
  *    shifts, pad values and constant addends), and acc = 1 adds onto m_x;
  *  - nonlinear and bilinear ops (pairs (0, 1), (1, 0) of the batch): the
  *    multipliers of the exact rules and of the derivative at the reference
- *    side against the float64 ones of the fixture (1e-5 relative), and
- *    summation to delta Σ_k Σ m_k Δx_k = Σ m_y Δy (1e-5 relative);
+ *    side against the float64 ones of the fixture (1e-5 relative),
+ *    summation to delta Σ_k Σ m_k Δx_k = Σ m_y Δy (1e-5 relative), and
+ *    acc = 1 adds onto m_x;
  *  - every kernel gives bitwise the same result with 1 and 3 threads. */
 #include <math.h>
 #include <stdlib.h>
@@ -54,7 +55,7 @@ static const op_entry ops[] = {
 static const char *const cases[] = {
     "transpose_3d", "binary_add_bcast", "binary_sub_bcast", "binary_sub_kfirst", "binary_mul_const",
     "binary_div_const", "matmul_const_right", "matmul_const_left_1d", "matmul_const_left_bcast", "convnd_2d",
-    "convnd_1d", "reduce_sum", "reduce_mean", "pool_avg_cip0", "pool_avg_cip1", "pool_avg_1d", "slice_steps",
+    "convnd_1d", "reduce_sum", "reduce_mean", "reduce_mean_nokeep", "pool_avg_cip0", "pool_avg_cip1", "pool_avg_1d", "slice_steps",
     "pad_const", "concat_axis1", "gather_axis1", "channel_affine", "binary_mul_act", "binary_div_act",
     "binary_kdiv_act", "matmul_act_bcast", "pool_max_2d", "pool_max_2d_dil", "pool_max_1d", "softmax_axis1",
     "act_leaky_relu", "act_prelu", "act_elu", "act_hardsigmoid", "act_gelu", "act_gelu_tanh", "act_clip",
@@ -300,6 +301,14 @@ static void check_rules(const char *g, const tcase *c) {
             double err = tl_max_rel_err(m, want, 2 * nx, &at);
             EXPECT(err <= 1e-5, "%s input %d %s rule: rel err %.3g at %lld (%.9g vs %.9g)", g, k,
                    r == 0 ? "exact" : "at-ref", err, at, m[at], want[at]);
+            if (r == 0) {
+                for (int64_t e = 0; e < 2 * nx; e++) m3[e] = 0.25f;
+                EXPECT(c->e->rule(m3, c->my, k, xs, xs, y, y, c->sx, &c->nd, rows, kinds[r], 1) == 0, "%s rule failed",
+                       g);
+                double acc_err = 0;
+                for (int64_t e = 0; e < 2 * nx; e++) acc_err = fmax(acc_err, fabs(m3[e] - 0.25 - m[e]));
+                EXPECT(acc_err <= 1e-5, "%s rule acc = 1 (input %d): off by %.3g", g, k, acc_err);
+            }
             if (r == 0)
                 for (int q = 0; q < 2; q++)
                     for (int64_t e = 0; e < nx; e++) {
