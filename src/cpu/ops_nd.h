@@ -6,7 +6,8 @@
  * OP_MATMUL with kdata: then n_in = 1 and x[0] is the activation, the
  * left operand unless k_first) and parameters come from the node.
  * Results do not depend on the thread count (each output element is
- * computed by one thread in a fixed order). Return 0, or -1 when out of
+ * computed by one thread in a fixed order; conv and matmul call sgemm on
+ * that thread, single-threaded after cpu_backend_init). Return 0, or -1 when out of
  * memory (nothing else can fail: shapes are checked when the graph is
  * built). */
 #ifndef DSHAP_OPS_ND_H
