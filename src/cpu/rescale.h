@@ -100,6 +100,90 @@ RS_FN double rs_act_secant(int act, float a, float b) {
     return 1.0;
 }
 
+/* The imported-graph activations (act.h, ACT_ND_FIRST on): host only (the
+ * CUDA element bodies do not have them yet). Piecewise-linear ones per
+ * segment: on one segment the slope itself, across segments the quotient
+ * of exact double differences (one rounding each); smooth ones through
+ * identities without cancellation. */
+#ifndef __CUDACC__
+#include "cpu/act.h"
+
+/* (σ(p) − σ(q)) / (p − q) with double exponentials (see rs_sigmoid_secant) */
+static inline double rs_sigmoid_secant_d(double p, double q, double *sp) {
+    double hi = p < q ? q : p, lo = p < q ? p : q, d = hi - lo;
+    double s_hi = 1 / (1 + exp(-hi)), s_nlo = 1 / (1 + exp(lo));
+    *sp = p < q ? 1 - s_nlo : s_hi;
+    return s_hi * s_nlo * rs_expc(-d);
+}
+
+#define RS_INV_SQRT_2PI 0.3989422804014327
+#define RS_SQRT1_2 0.7071067811865476
+
+static inline double rs_phi(double t) { return RS_INV_SQRT_2PI * exp(-0.5 * t * t); }
+
+/* (Φ(x) − Φ(r)) / (x − r), Φ the standard normal CDF. Short intervals
+ * (|d| (1 + |mid|) ≤ 1/4): the mean of φ over [r, x] by 5-point
+ * Gauss–Legendre (error below 1e-18 relative there: φ's 10th derivative
+ * over φ grows like (1 + |t|)^10); longer ones: the difference of erfc
+ * values taken on the side where both are small, which then cancels by at
+ * most a factor ~4 (at most a few double ulps). Equals φ(x) at x = r. */
+static inline double rs_ncdf_secant(double x, double r) {
+    static const double node[3] = {0.0, 0.5384693101056831, 0.9061798459386640};
+    static const double wt[3] = {0.5688888888888889, 0.4786286704993665, 0.2369268850561891};
+    double d = x - r, mid = 0.5 * (x + r), h = 0.5 * d;
+    if (fabs(d) * (1 + fabs(mid)) <= 0.25) {
+        double s = wt[0] * rs_phi(mid);
+        for (int i = 1; i < 3; i++) s += wt[i] * (rs_phi(mid + h * node[i]) + rs_phi(mid - h * node[i]));
+        return 0.5 * s;
+    }
+    if (mid >= 0) return 0.5 * (erfc(r * RS_SQRT1_2) - erfc(x * RS_SQRT1_2)) / d;
+    return 0.5 * (erfc(-x * RS_SQRT1_2) - erfc(-r * RS_SQRT1_2)) / d;
+}
+
+static inline double rs_clip(double x, double lo, double hi) { return x < lo ? lo : (x > hi ? hi : x); }
+
+/* rs_act_secant for every kind, with the node's parameters (PRelu: its
+ * slope as alpha); act_derivative_p at a = b */
+static inline double rs_act_secant_p(int act, float a, float b, float alpha, float beta) {
+    double x = a, r = b, d = x - r, al = alpha; /* d exact */
+    switch (act) {
+    case ACT_LEAKY_RELU:
+    case ACT_PRELU:
+        if (x > 0 && r > 0) return 1.0;
+        if (x <= 0 && r <= 0) return al;
+        return ((x > 0 ? x : al * x) - (r > 0 ? r : al * r)) / d;
+    case ACT_ELU: {
+        if (x > 0 && r > 0) return 1.0;
+        if (x <= 0 && r <= 0) /* α (e^x − e^r)/d = α e^hi E(−|d|) */
+            return al * exp(x > r ? x : r) * rs_expc(-fabs(d));
+        return ((x > 0 ? x : al * expm1(x)) - (r > 0 ? r : al * expm1(r))) / d;
+    }
+    case ACT_HARDSIGMOID: {
+        double ux = al * x + beta, ur = al * r + beta;
+        int sx = ux <= 0 ? 0 : (ux >= 1 ? 2 : 1), sr = ur <= 0 ? 0 : (ur >= 1 ? 2 : 1);
+        if (d == 0) return sx == 1 ? al : 0.0;
+        if (sx == sr) return sx == 1 ? al : 0.0;
+        return (rs_clip(ux, 0, 1) - rs_clip(ur, 0, 1)) / d;
+    }
+    case ACT_GELU: /* x Φ(x) − r Φ(r) = d Φ(x) + r (Φ(x) − Φ(r)) */
+        return 0.5 * erfc(-x * RS_SQRT1_2) + r * rs_ncdf_secant(x, r);
+    case ACT_GELU_TANH: { /* x σ(2u_x) − r σ(2u_r), (u_x − u_r)/d = k (1 + c (x² + xr + r²)) */
+        double px = 2 * ACT_GELU_K * (x + ACT_GELU_C * x * x * x), pr = 2 * ACT_GELU_K * (r + ACT_GELU_C * r * r * r);
+        double sx, sec = rs_sigmoid_secant_d(px, pr, &sx);
+        return sx + r * sec * 2 * ACT_GELU_K * (1 + ACT_GELU_C * (x * x + x * r + r * r));
+    }
+    case ACT_CLIP: {
+        double lo = alpha, hi = beta;
+        if (d == 0) return x >= lo && x <= hi ? 1.0 : 0.0;
+        if (x >= lo && x <= hi && r >= lo && r <= hi) return 1.0;
+        if ((x < lo && r < lo) || (x > hi && r > hi)) return 0.0;
+        return (rs_clip(x, lo, hi) - rs_clip(r, lo, hi)) / d;
+    }
+    }
+    return rs_act_secant(act, a, b);
+}
+#endif
+
 /* The exact softmax rule on one line of L elements (stride St) of a pair:
  * y = exp(x − Λ(x)), Λ = logsumexp, with the rescale rule at each of its
  * one-variable steps. With Δu_i = Δx_i − ΔΛ and y_x = y_r·e^{Δu},
