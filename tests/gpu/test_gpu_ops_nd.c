@@ -30,6 +30,7 @@
 
 typedef struct {
     const char *name;
+    op_kind op;
     nd_forward_fn fwd;
     nd_forward_cuda_fn fwd_gpu;
     nd_backward_fn bwd;
@@ -38,26 +39,25 @@ typedef struct {
     nd_deeplift_cuda_fn rule_gpu;
 } op_entry;
 
+/* name, op, CPU / GPU forward, backward (linear ones), rules (nonlinear ones) */
+#define FWD(n) n##_forward_nd, n##_forward_nd_cuda
+#define BWD(n) n##_backward_nd, n##_backward_nd_cuda
+#define RULE(n) n##_deeplift_nd, n##_deeplift_nd_cuda
+#define NONE NULL, NULL
 static const op_entry ops[] = {
-    {"transpose", transpose_forward_nd, transpose_forward_nd_cuda, transpose_backward_nd, transpose_backward_nd_cuda,
-     NULL, NULL},
-    {"binary", binary_forward_nd, binary_forward_nd_cuda, binary_backward_nd, binary_backward_nd_cuda,
-     binary_deeplift_nd, binary_deeplift_nd_cuda},
-    {"matmul", matmul_forward_nd, matmul_forward_nd_cuda, matmul_backward_nd, matmul_backward_nd_cuda,
-     matmul_deeplift_nd, matmul_deeplift_nd_cuda},
-    {"convnd", convnd_forward_nd, convnd_forward_nd_cuda, convnd_backward_nd, convnd_backward_nd_cuda, NULL, NULL},
-    {"reduce", reduce_forward_nd, reduce_forward_nd_cuda, reduce_backward_nd, reduce_backward_nd_cuda, NULL, NULL},
-    {"pool", pool_forward_nd, pool_forward_nd_cuda, pool_backward_nd, pool_backward_nd_cuda, pool_deeplift_nd,
-     pool_deeplift_nd_cuda},
-    {"slice", slice_forward_nd, slice_forward_nd_cuda, slice_backward_nd, slice_backward_nd_cuda, NULL, NULL},
-    {"pad", pad_forward_nd, pad_forward_nd_cuda, pad_backward_nd, pad_backward_nd_cuda, NULL, NULL},
-    {"concat_nd", concat_forward_nd, concat_forward_nd_cuda, concat_backward_nd, concat_backward_nd_cuda, NULL, NULL},
-    {"gather_nd", gather_forward_nd, gather_forward_nd_cuda, gather_backward_nd, gather_backward_nd_cuda, NULL, NULL},
-    {"softmax_nd", softmax_forward_nd, softmax_forward_nd_cuda, NULL, NULL, softmax_deeplift_nd,
-     softmax_deeplift_nd_cuda},
-    {"channel_affine", channel_affine_forward_nd, channel_affine_forward_nd_cuda, channel_affine_backward_nd,
-     channel_affine_backward_nd_cuda, NULL, NULL},
-    {"act", act_forward_nd, act_forward_nd_cuda, NULL, NULL, act_deeplift_nd, act_deeplift_nd_cuda},
+    {"transpose", OP_TRANSPOSE, FWD(transpose), BWD(transpose), NONE},
+    {"binary", OP_BINARY, FWD(binary), BWD(binary), RULE(binary)},
+    {"matmul", OP_MATMUL, FWD(matmul), BWD(matmul), RULE(matmul)},
+    {"convnd", OP_CONVND, FWD(convnd), BWD(convnd), NONE},
+    {"reduce", OP_REDUCE, FWD(reduce), BWD(reduce), NONE},
+    {"pool", OP_POOL, FWD(pool), BWD(pool), RULE(pool)},
+    {"slice", OP_SLICE, FWD(slice), BWD(slice), NONE},
+    {"pad", OP_PAD, FWD(pad), BWD(pad), NONE},
+    {"concat_nd", OP_CONCAT_ND, FWD(concat), BWD(concat), NONE},
+    {"gather_nd", OP_GATHER_ND, FWD(gather), BWD(gather), NONE},
+    {"softmax_nd", OP_SOFTMAX_ND, FWD(softmax), NONE, RULE(softmax)},
+    {"channel_affine", OP_CHANNEL_AFFINE, FWD(channel_affine), BWD(channel_affine), NONE},
+    {"act", OP_ACT, FWD(act), NONE, RULE(act)},
 };
 
 static const char *const cases[] = {
@@ -132,10 +132,7 @@ static int load(h5file *f, const char *g, tcase *c) {
     EXPECT(c->e != NULL, "%s: unknown op", g);
     if (!c->e) return -1;
     node *nd = &c->nd;
-    const op_kind kinds[] = {OP_TRANSPOSE, OP_BINARY,     OP_MATMUL,     OP_CONVND,      OP_REDUCE,
-                             OP_POOL,      OP_SLICE,      OP_PAD,        OP_CONCAT_ND,   OP_GATHER_ND,
-                             OP_SOFTMAX_ND, OP_CHANNEL_AFFINE, OP_ACT};
-    nd->op = kinds[c->e - ops];
+    nd->op = c->e->op;
     int64_t v[2 * NODE_MAX_RANK];
     nd->shape.rank = getv(f, g, "out", nd->shape.d);
     for (int i = 0; i < getv(f, g, "perm", v); i++) nd->perm[i] = (int)v[i];
