@@ -1,8 +1,8 @@
 /* The exact rules' rescale secants, in forms that stay accurate as Δx → 0
- * (issue 18). Shared by the CPU kernels (deeplift_cpu.c) and the CUDA
- * element bodies (cuda/elem.h), so the twins compute one formula; device and
- * host libm may differ by an ulp of a double, which the rounding to float
- * almost always hides.
+ * (issue 18). Shared by the CPU kernels (deeplift_cpu.c, deeplift_nd.c) and
+ * the CUDA element bodies (cuda/elem.h, elem_nd.h), so the twins compute one
+ * formula; device and host libm may differ by an ulp of a double, which the
+ * rounding to float almost always hides.
  *
  * Why: the quotient (g(x) − g(r)) / (x − r) of float32 values loses
  * ulp(g) / |Δx| to cancellation (1 % at Δx = 1e-5), and a |Δx| < 1e-6 switch
