@@ -87,8 +87,9 @@ def conv_bn(cin, cout, kernel=1, stride=1, padding=0, groups=1):
 
 
 def random_init(model, seed):
-    """Seeded weights that exercise every term, rounded to float32 values (so
-    the float32 ONNX export and the float64 model hold the same numbers).
+    """Seeded weights that exercise every term; every parameter and buffer
+    (the graphs too) rounded to float32 values, so the float32 ONNX export
+    and the float64 model hold the same numbers.
     Conv/Linear weights N(0, 2/fan_in), biases N(0, 0.05); BN weight
     U(0.5, 1.5), bias N(0, 0.1), running mean N(0, 0.1), var U(0.5, 1.5);
     parameters named 'importance' U(0.5, 1.5) (edge importance), 'alpha'
@@ -116,6 +117,9 @@ def random_init(model, seed):
             _fill(p, rng.uniform(0.01, 0.03, p.shape))
         elif leaf == 'PA':
             _fill(p, p.detach().numpy() + rng.normal(0, 0.05, p.shape))
+    for t in list(model.parameters()) + list(model.buffers()):  # the graphs too
+        if t.is_floating_point():
+            _fill(t, t.detach().numpy())
     return model.eval()
 
 

@@ -37,6 +37,16 @@ class SiLU(nn.SiLU):
         return dl.rescale(x, nn.functional.silu) if dl.active() else super().forward(x)
 
 
+class ReLU6(nn.ReLU6):
+    def forward(self, x):
+        return dl.rescale(x, nn.functional.relu6, piecewise_linear=True) if dl.active() else super().forward(x)
+
+
+class Hardswish(nn.Hardswish):
+    def forward(self, x):
+        return dl.rescale(x, nn.functional.hardswish) if dl.active() else super().forward(x)
+
+
 class Softmax(nn.Softmax):
     def forward(self, x):
         return dl.softmax(x, self.dim) if dl.active() else super().forward(x)
