@@ -15,7 +15,7 @@ args=(--instances "${INSTANCES:-1}" --references "${REFERENCES:-2}" --chunk "${C
       --frames "${FRAMES:-300}" --threads "${THREADS:-2}")
 [ -x "$py" ] || { echo "bench_onnx: no reference python at $py (scripts/setup.sh --reference)" >&2; exit 2; }
 export OMP_NUM_THREADS=${THREADS:-2}
-echo "method   s/pair   total_s  pairs  peak_MiB  additivity   versions"
+echo "method  wall_s/pair cpu_s/pair pairs peak_MiB additivity   versions"
 for m in shap captum; do
   "$py" jobs/bench/bench_onnx_python.py "$m" "${args[@]}"
 done

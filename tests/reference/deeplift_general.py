@@ -19,7 +19,7 @@ The rules, as custom autograd Functions:
       window, g (y_x - M) to the argmax of the reference's window, each
       position's total credit is divided by its dx (0 where dx = 0: no
       credit can reach it then)
-  product of two input-dependent tensors (mul, matmul, einsum): two-player
+  product of two input-dependent tensors (mul, einsum, any bilinear op): two-player
       Shapley, m_a = d/da op(a, b_mid), m_b = d/db op(a_mid, b), with the
       pair means a_mid = (a_x + a_r) / 2, b_mid likewise; exact for bilinear
       ops: dz = m_a da + m_b db

@@ -31,14 +31,17 @@ fixture tests/fixtures/shap/<name>.h5, whose /x, /background and
 /exact_values are the native path's reference).
 
 --check re-reads the fixtures and verifies them against freshly built
-models: float64 logits to 1e-6, the exact values of one pair recomputed to
-1e-10 of max |phi|, every stored pair summing to its delta to 1e-10 of
-max |delta|, and (with onnxruntime) the ONNX files against the stored logits
-to 1e-4 relative. Exit status 1 with one line per failure.
+models: float64 logits to 1e-6, the exact values of instance 0 recomputed
+to 1e-10 of max |phi|, every stored pair summing to its delta to 1e-10 of
+max |delta|, deeplift_general.py on the ShapGCN fixture SHAPGCN_RULES_CHECK
+against deeplift_exact.py's /exact_values there (1e-10 of max |phi|), and
+(with onnxruntime) the ONNX files against the stored logits to 1e-4
+relative. Exit status 1 with one line per failure.
 """
 import argparse
 import copy
 import hashlib
+import importlib.util
 import io
 import json
 import os
@@ -232,11 +235,8 @@ def check_shapgcn_rules(name):
 def check(out):
     """Fixtures vs freshly built models; returns the failure lines."""
     fails = []
-    try:
-        import onnxruntime  # noqa: F401
-        have_ort = True
-    except ImportError:
-        have_ort = False
+    have_ort = importlib.util.find_spec('onnxruntime') is not None
+    if not have_ort:
         print('check: onnxruntime absent, ONNX files not run')
     for name in MODELS:
         path = os.path.join(out, f'{name}.ref.h5')

@@ -5,7 +5,8 @@ shap, captum, forward checks); inside it they apply the exact rules of
 deeplift_general.py on a paired batch. The nonlinearities are subclasses of
 the torch modules of the same class name, so shap.DeepExplainer (which
 hooks leaf modules by class name) treats them as it treats torch's own.
-Products of two input-dependent tensors go through mul/einsum/matmul;
+Products of two input-dependent tensors go through mul/einsum (a matmul
+is an einsum);
 products with a constant (a parameter, the graph) are written plainly.
 """
 import torch
@@ -69,7 +70,3 @@ def einsum(eq, a, b):
     if dl.active():
         return dl.bilinear(lambda p, q: torch.einsum(eq, p, q), a, b)
     return torch.einsum(eq, a, b)
-
-
-def matmul(a, b):
-    return dl.bilinear(torch.matmul, a, b) if dl.active() else torch.matmul(a, b)
