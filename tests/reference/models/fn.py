@@ -56,6 +56,8 @@ class Softmax(nn.Softmax):
 class MaxPool2d(nn.MaxPool2d):
     def forward(self, x):
         if dl.active():
+            if self.dilation not in (1, (1, 1)) or self.ceil_mode:
+                raise ValueError(f'max rule: dilation and ceil_mode are not implemented ({self})')
             return dl.max_pool2d(x, self.kernel_size, self.stride, self.padding)
         return super().forward(x)
 
