@@ -63,8 +63,7 @@ static dshap_status calibrate_affine(node *nd, dshap_model *m, const float *x, i
 }
 
 dshap_status net_calibrate_bn(dshap_net *net, dshap_model *m, uint64_t seed) {
-    const dshap_arch *a = &net->arch;
-    int64_t F = (int64_t)ARCH_BRANCHES * 2 * a->in_channels * a->num_frames * a->layout->V * a->num_persons;
+    int64_t F = net_input_floats(net);
     float *x = NULL;
     net_acts acts = {0};
     rng_t rng;

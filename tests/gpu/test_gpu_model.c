@@ -58,9 +58,9 @@ static void check_forward(const char *name, const dshap_net *net, const cuda_net
     net_acts ca;
     EXPECT_OK(acts_alloc(&ca, net, N, NULL));
     EXPECT_OK(net_forward_cpu(net, &ca, x, N));
-    cuda_fwd_plan fp;
+    fwd_plan fp;
     cuda_acts ga;
-    EXPECT_OK(cuda_fwd_plan_make(&fp, net, NULL));
+    EXPECT_OK(fwd_plan_make(&fp, net, NULL));
     EXPECT_OK(cuda_acts_alloc(&ga, net, &fp, N));
     float *dx = gpu_floats(x, N * sample_floats(&net->arch)), *work = NULL;
     EXPECT(fp.work_per_sample == 0, "%s: keep-all plan uses a work arena", name);
@@ -83,7 +83,7 @@ static void check_forward(const char *name, const dshap_net *net, const cuda_net
     printf("  %-40s forward  %3d nodes  worst %.2e\n", name, net->n_nodes, worst);
     gpu_free(dx);
     cuda_acts_free(&ga);
-    cuda_fwd_plan_free(&fp);
+    fwd_plan_free(&fp);
     acts_free(&ca);
 }
 
@@ -152,10 +152,10 @@ static void check_backward(const char *name, const dshap_net *net, const cuda_ne
     EXPECT_OK(acts_alloc(&car, net, n_r, NULL));
     EXPECT_OK(net_forward_cpu(net, &cai, xi, n_i));
     EXPECT_OK(net_forward_cpu(net, &car, xr, n_r));
-    cuda_fwd_plan fp;
+    fwd_plan fp;
     dl_plan bp;
     cuda_acts gai, gar;
-    EXPECT_OK(cuda_fwd_plan_make(&fp, net, NULL));
+    EXPECT_OK(fwd_plan_make(&fp, net, NULL));
     EXPECT_OK(dl_plan_make(&bp, net, -1));
     EXPECT_OK(cuda_acts_alloc(&gai, net, &fp, n_i));
     EXPECT_OK(cuda_acts_alloc(&gar, net, &fp, n_r));
@@ -197,7 +197,7 @@ static void check_backward(const char *name, const dshap_net *net, const cuda_ne
     cuda_release(phi);
     gpu_free(arena), gpu_free(rows), gpu_free(dcls), gpu_free(dxi), gpu_free(dxr);
     cuda_acts_free(&gai), cuda_acts_free(&gar), acts_free(&cai), acts_free(&car);
-    cuda_fwd_plan_free(&fp), dl_plan_free(&bp);
+    fwd_plan_free(&fp), dl_plan_free(&bp);
 }
 
 /* ---------------- attributions through the engines ---------------- */
