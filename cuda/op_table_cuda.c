@@ -214,4 +214,4 @@ static dshap_status upload(const void *be, int *dst, const int *src, size_t byte
     return cuda_upload(dst, src, bytes, stream(be));
 }
 
-const backend_impl cuda_backend = {"cuda", cuda_op_table, seed, copy, upload};
+const backend_impl cuda_backend = {"cuda", "run with --backend cpu", cuda_op_table, seed, copy, upload};

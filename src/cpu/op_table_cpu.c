@@ -248,4 +248,4 @@ static dshap_status cpu_copy(const void *be, void *dst, const void *src, size_t 
     return DSHAP_OK;
 }
 
-const backend_impl cpu_backend = {"cpu", cpu_op_table, cpu_seed, cpu_copy, NULL};
+const backend_impl cpu_backend = {"cpu", NULL, cpu_op_table, cpu_seed, cpu_copy, NULL};

@@ -66,6 +66,7 @@ typedef struct {
 /* A backend as the walkers see it. */
 typedef struct {
     const char *name;  /* "cpu", "cuda" */
+    const char *hint;  /* what to do where an op has no kernel here ("run with --backend cpu"), or NULL */
     const op_impl *ops;/* [OP_COUNT] */
     /* m (P, K): the one-hot seed of each triple of [p0, p0 + P) */
     dshap_status (*seed)(const void *be, float *m, const int *classes, int p0, int P, int n_r, int n_k, int K);

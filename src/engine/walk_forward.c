@@ -12,8 +12,8 @@ dshap_status walk_check_ops(const dshap_net *net, const backend_impl *b) {
         const node *nd = &net->nodes[i];
         const op_impl *o = &b->ops[nd->op];
         if (!o->backward || (!o->forward && !op_info_of(nd->op)->fwd_alias))
-            FAIL(DSHAP_EINVAL, "the %s backend has no kernel for %s (node '%s'); run with --backend cpu", b->name,
-                 op_name(nd->op), nd->name);
+            FAIL(DSHAP_EINVAL, "the %s backend has no kernel for %s (node '%s')%s%s", b->name, op_name(nd->op),
+                 nd->name, b->hint ? "; " : "", b->hint ? b->hint : "");
     }
     return DSHAP_OK;
 }

@@ -6,7 +6,8 @@
  * against that, computed here in double (|err| ≤ 1e-5·(1 + |φ|)), and
  * Σ_e φ against Σ_r f_k(x) − f_k(r) from the forward (≤ 1e-4 relative),
  * over sub-batches of 4 triples. Also: the capability check names the
- * backend, node and op of a node the CPU table has no kernel for. */
+ * backend, node and op of a node the CPU (and, in a CUDA build, the CUDA)
+ * table has no kernel for. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,9 @@
 #include "core/mem.h"
 #include "core/rng.h"
 #include "cpu/op_table_cpu.h"
+#ifdef DSHAP_HAVE_CUDA
+#include "cuda/op_table_cuda.h"
+#endif
 #include "engine/deeplift.h"
 #include "engine/layout.h"
 #include "testlib.h"
@@ -96,6 +100,12 @@ int main(void) {
     EXPECT(st == DSHAP_EINVAL, "a Transpose node passed the CPU capability check");
     EXPECT(strstr(dshap_last_error(), "the cpu backend has no kernel for Transpose (node 'blocks.0/Transpose_3')"),
            "capability message: %s", dshap_last_error());
+#ifdef DSHAP_HAVE_CUDA
+    EXPECT(walk_check_ops(&net, &cuda_backend) == DSHAP_EINVAL, "a Transpose node passed the CUDA capability check");
+    EXPECT(strstr(dshap_last_error(), "the cuda backend has no kernel for Transpose (node 'blocks.0/Transpose_3'); "
+                                      "run with --backend cpu"),
+           "capability message: %s", dshap_last_error());
+#endif
     net_acts bad;
     EXPECT(acts_alloc(&bad, &net, 1, NULL) == DSHAP_EINVAL, "acts_alloc accepted a net the CPU cannot run");
 
