@@ -9,6 +9,7 @@
 #include "engine/basis.h"
 #include "cuda/deeplift_run_cuda.h"
 #include "cuda/exec.h"
+#include "cuda/op_table_cuda.h"
 #include "cuda/phi_cuda.h"
 
 #define GIB 1073741824.0
@@ -24,7 +25,7 @@ struct engine {
     int attached;
     unsigned char *keep;
     cuda_net cn;
-    cuda_fwd_plan fp;
+    fwd_plan fp;
     dl_plan bp;
     cuda_acts inst, ref;
     float *work;            /* forward work arena */
@@ -42,16 +43,11 @@ struct engine {
     int64_t bytes;          /* all device memory this engine allocated */
 };
 
-static int64_t sample_floats(const dshap_net *net) {
-    const dshap_arch *a = &net->arch;
-    return (int64_t)ARCH_BRANCHES * 2 * a->in_channels * a->num_frames * a->layout->V * a->num_persons;
-}
-
 /* Largest reduced (non-full) granularity per (instance, class). */
 static int64_t max_reduced(const dshap_net *net) {
     const dshap_arch *a = &net->arch;
     int64_t V = a->layout->V, M = a->num_persons;
-    int64_t cj = (int64_t)ARCH_BRANCHES * 2 * a->in_channels * V * M, fr = (int64_t)a->num_frames * V * M;
+    int64_t cj = (int64_t)net->in_branches * net->in_C * V * M, fr = (int64_t)a->num_frames * V * M;
     return cj > fr ? cj : fr;
 }
 
@@ -68,9 +64,9 @@ static int64_t row_ints(const dshap_net *net, int max_inst, int max_ref, int max
     return batch_rows_ints((int64_t)max_inst * max_ref * max_classes, net->arch.num_persons);
 }
 
-static void need_for(const dshap_net *net, const cuda_fwd_plan *fp, const dl_plan *bp, int max_inst, int max_ref,
+static void need_for(const dshap_net *net, const fwd_plan *fp, const dl_plan *bp, int max_inst, int max_ref,
                      int max_classes, mem_need *m) {
-    int64_t F = sample_floats(net), nk = (int64_t)max_inst * max_classes;
+    int64_t F = net_input_floats(net), nk = (int64_t)max_inst * max_classes;
     int64_t nmax = max_inst > max_ref ? max_inst : max_ref;
     m->params = cuda_net_bytes(net);
     m->acts_inst = 4 * fp->kept_per_sample * max_inst;
@@ -84,12 +80,12 @@ static void need_for(const dshap_net *net, const cuda_fwd_plan *fp, const dl_pla
     m->per_pair = 4 * bp->per_pair;
 }
 
-static dshap_status plans(const dshap_net *net, const engine_cfg *cfg, unsigned char **keep, cuda_fwd_plan *fp,
+static dshap_status plans(const dshap_net *net, const engine_cfg *cfg, unsigned char **keep, fwd_plan *fp,
                           dl_plan *bp) {
     TRY(dshap_calloc((void **)keep, (size_t)net->n_nodes, 1, "keep mask"));
     deeplift_keep_mask(net, *keep);
     for (int j = 0; j < cfg->n_keep; j++) (*keep)[cfg->keep_nodes[j]] = 1;
-    TRY(cuda_fwd_plan_make(fp, net, *keep));
+    TRY(fwd_plan_make(fp, net, *keep));
     TRY(dl_plan_make(bp, net, -1));
     return DSHAP_OK;
 }
@@ -97,7 +93,7 @@ static dshap_status plans(const dshap_net *net, const engine_cfg *cfg, unsigned 
 dshap_status cuda_engine_estimate(const dshap_net *net, const engine_cfg *cfg, int64_t *fixed_bytes,
                                   int64_t *per_pair_bytes) {
     unsigned char *keep = NULL;
-    cuda_fwd_plan fp = {0};
+    fwd_plan fp = {0};
     dl_plan bp = {0};
     dshap_status st = plans(net, cfg, &keep, &fp, &bp);
     if (!st) {
@@ -107,7 +103,7 @@ dshap_status cuda_engine_estimate(const dshap_net *net, const engine_cfg *cfg, i
         *per_pair_bytes = m.per_pair;
     }
     dshap_free(keep);
-    cuda_fwd_plan_free(&fp);
+    fwd_plan_free(&fp);
     dl_plan_free(&bp);
     return st;
 }
@@ -135,7 +131,7 @@ static void cuda_destroy(engine *e) {
     dshap_free(e->hx_inst);
     dshap_free(e->hx_ref);
     dshap_free(e->same);
-    cuda_fwd_plan_free(&e->fp);
+    fwd_plan_free(&e->fp);
     dl_plan_free(&e->bp);
     dshap_free(e->keep);
     dshap_free(e);
@@ -189,6 +185,7 @@ static dshap_status cuda_create(engine **out, const dshap_net *net, const engine
     if (cfg->max_inst < 1 || cfg->max_ref < 1 || cfg->max_classes < 1)
         FAIL(DSHAP_EINVAL, "internal: CUDA engine sized for %d instances, %d references, %d classes", cfg->max_inst,
              cfg->max_ref, cfg->max_classes);
+    TRY(walk_check_ops(net, &cuda_backend));
     TRY(cuda_select(cfg->device));
     engine *e;
     TRY(dshap_calloc((void **)&e, 1, sizeof *e, "engine"));
@@ -206,7 +203,7 @@ static dshap_status cuda_create(engine **out, const dshap_net *net, const engine
     need_for(net, &e->fp, &e->bp, cfg->max_inst, cfg->max_ref, cfg->max_classes, &m);
     CHECK(cuda_mem_info(&free_b, &total_b));
     CHECK(check_fits(e, &m, free_b, total_b));
-    int64_t F = sample_floats(net), nk = (int64_t)cfg->max_inst * cfg->max_classes;
+    int64_t F = net_input_floats(net), nk = (int64_t)cfg->max_inst * cfg->max_classes;
     int64_t nmax = cfg->max_inst > cfg->max_ref ? cfg->max_inst : cfg->max_ref;
     CHECK(cuda_stream_new(&e->s));
     CHECK(cuda_exec_attach(e->s, cfg->allow_tf32, cuda_net_scratch_floats(net)));
@@ -239,10 +236,10 @@ done:
 static dshap_status forward(engine *e, cuda_acts *a, float *x_dev, float *x_host, int cap, const float *x, int n,
                             float *logits) {
     if (n > cap) FAIL(DSHAP_EINVAL, "internal: %d samples for an engine sized for %d", n, cap);
-    memcpy(x_host, x, sizeof(float) * (size_t)(n * sample_floats(e->net)));
+    memcpy(x_host, x, sizeof(float) * (size_t)(n * net_input_floats(e->net)));
     TRY(cuda_select(e->device));
     TRY(cuda_exec_tf32(e->s, 0)); /* forwards in FP32 (cuda/exec.h) */
-    TRY(cuda_upload(x_dev, x, sizeof(float) * (size_t)(n * sample_floats(e->net)), e->s));
+    TRY(cuda_upload(x_dev, x, sizeof(float) * (size_t)(n * net_input_floats(e->net)), e->s));
     TRY(net_forward_cuda(&e->cn, &e->fp, a, e->work, x_dev, n, e->s));
     TRY(cuda_download(logits, a->y[e->net->out], sizeof(float) * (size_t)n * e->net->arch.num_class, e->s));
     return cuda_stream_sync(e->s);
@@ -286,7 +283,7 @@ static dshap_status cuda_attribute(engine *e, rule_set rules, int n_k, const int
     class_basis cb;
     int basis = !e->cfg.class_seeds && g->kind != STORE_FULL && class_basis_for(e->net, n_k, &cb);
     int n_run = basis ? cb.C : n_k;
-    int64_t F = sample_floats(e->net), G = gran_size(g), nk = (int64_t)e->n_inst * n_run;
+    int64_t F = net_input_floats(e->net), G = gran_size(g), nk = (int64_t)e->n_inst * n_run;
     if (g->kind != STORE_FULL && G > max_reduced(e->net)) FAIL(DSHAP_EINVAL, "internal: granularity larger than planned");
     TRY(cuda_select(e->device));
     TRY(cuda_exec_tf32(e->s, 1)); /* TF32 in the backward only, when allowed */

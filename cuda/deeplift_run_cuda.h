@@ -1,10 +1,9 @@
-/* The batched DeepLIFT backward on the device (twin of engine/deeplift.c):
- * sub-batches of (instance, reference, class) triples, the same node
- * dispatch and rules, φ accumulated in double at the input nodes. Every
- * multiplier buffer has a planned place in one arena (sizes per triple),
- * and the plan says which contribution to a buffer comes first (it writes
- * with =, later ones add), so there is no clearing pass and no allocation
- * inside a work unit. */
+/* The batched DeepLIFT backward on the device: the shared walker
+ * (engine/walk.h) with the CUDA op table, φ accumulated in double at the
+ * input nodes. Every multiplier buffer has a planned place in one arena
+ * (sizes per triple), and the plan says which contribution to a buffer
+ * comes first (it writes with =, later ones add), so there is no clearing
+ * pass and no allocation inside a work unit. */
 #ifndef DSHAP_DEEPLIFT_RUN_CUDA_H
 #define DSHAP_DEEPLIFT_RUN_CUDA_H
 
@@ -18,7 +17,7 @@ typedef struct {
     const dl_plan *plan;
     rule_set rules;
     const cuda_acts *inst;  /* forward of the n_i instances */
-    const float *x_inst;    /* device (n_i, 4, 2C, T, V, M) */
+    const float *x_inst;    /* device (n_i, F), F = net_input_floats */
     int n_i;
     const cuda_acts *ref;
     const float *x_ref;     /* device (n_r, ...) */

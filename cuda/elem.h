@@ -95,12 +95,17 @@ EL int64_t el_floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + 
 
 /* ---- forward (ops_cuda.cu) ---- */
 
-/* o over y (N·M, C, T, V) */
-EL void el_input_forward(int64_t o, float *y, const float *x, int branch, int C, int T, int V, int M) {
+/* o over y (N·M, C, T, V); branch −1: over y (N, C·T·V) = x as it is */
+EL void el_input_forward(int64_t o, float *y, const float *x, int n_branches, int branch, int C, int T, int V,
+                         int M) {
+    if (branch < 0) {
+        y[o] = x[o];
+        return;
+    }
     int64_t TV = (int64_t)T * V;
     int64_t tv = o % TV, c = (o / TV) % C, row = o / (TV * C);
     int64_t n = row / M, m = row % M;
-    y[o] = x[(((n * ARCH_BRANCHES + branch) * C + c) * TV + tv) * M + m];
+    y[o] = x[(((n * n_branches + branch) * C + c) * TV + tv) * M + m];
 }
 
 /* o over w (Cout, Cin, k) → wt (k, Cout, Cin) */
@@ -421,26 +426,29 @@ EL void el_seed(int64_t o, float *m_out, const int *classes, int p0, int n_r, in
 /* o over (the sub-batch's (instance, class) groups from i_lo) × C·T·V·M:
  * one element of one φ row, walking that row's references in order; slot
  * (P·M): the live row of (triple, person), -1 for a row left out (it would
- * add exactly ±0: engine/rows.h) */
+ * add exactly ±0: engine/rows.h). F: floats of an input sample. Branch −1
+ * (the whole sample, one row per triple): o over groups × C·T·V (= F),
+ * element e is input element e. */
 EL void el_accumulate_phi(int64_t o, double *phi, const float *m, const int *slot, const float *x_inst,
-                          const float *x_ref, int p0, int P, int n_r, int n_k, int i_lo, int branch, int C, int T,
-                          int V, int M) {
-    int64_t TV = (int64_t)T * V, CTV = (int64_t)C * TV, E = CTV * M, F = (int64_t)ARCH_BRANCHES * E;
-    int64_t g = o / E, fl = o % E; /* fl = (c·TV + tv)·M + mm */
+                          const float *x_ref, int p0, int P, int n_r, int n_k, int i_lo, int64_t F, int branch, int C,
+                          int T, int V, int M) {
+    int whole = branch < 0;
+    int64_t TV = (int64_t)T * V, CTV = (int64_t)C * TV, E = whole ? CTV : CTV * M;
+    int64_t g = o / E, fl = o % E; /* a branch's fl = (c·TV + tv)·M + mm */
     int i = i_lo + (int)(g / n_k), kk = (int)(g % n_k);
     int64_t base = ((int64_t)i * n_r) * n_k + kk; /* triple index of reference 0 */
     int64_t r_lo = el_floor_div(p0 - base + n_k - 1, n_k), r_hi = el_floor_div(p0 + P - 1 - base, n_k);
     if (r_lo < 0) r_lo = 0;
     if (r_hi > n_r - 1) r_hi = n_r - 1;
     if (r_lo > r_hi) return;
-    int mm = (int)(fl % M);
-    int64_t e = fl / M, f = (int64_t)branch * E + fl;
+    int mm = whole ? 0 : (int)(fl % M);
+    int64_t e = whole ? fl : fl / M, f = whole ? fl : (int64_t)branch * E + fl;
     double xi = x_inst[(int64_t)i * F + f];
     double *ph = phi + ((int64_t)i * n_k + kk) * F + f;
     double acc = *ph;
     for (int64_t r = r_lo; r <= r_hi; r++) {
         int64_t pp = base + r * n_k - p0;
-        int row = slot[pp * M + mm];
+        int row = whole ? (int)pp : slot[pp * M + mm];
         if (row >= 0) acc += (double)m[(int64_t)row * CTV + e] * (xi - (double)x_ref[r * F + f]);
     }
     *ph = acc;

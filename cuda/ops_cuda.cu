@@ -4,8 +4,8 @@
 
 #include "kernels.cuh"
 
-ELEM_KERNEL(input_forward, (int64_t n, float *y, const float *x, int branch, int C, int T, int V, int M),
-            (o, y, x, branch, C, T, V, M))
+ELEM_KERNEL(input_forward, (int64_t n, float *y, const float *x, int n_branches, int branch, int C, int T, int V, int M),
+            (o, y, x, n_branches, branch, C, T, V, M))
 ELEM_KERNEL(affine_forward, (int64_t n, float *y, const float *x, const float *scale, const float *shift, int C, int TV),
             (o, y, x, scale, shift, C, TV))
 ELEM_KERNEL(act_forward, (int64_t n, float *y, const float *x, int act), (o, y, x, act))
@@ -19,10 +19,10 @@ ELEM_KERNEL(gather_forward, (int64_t n, float *y, const float *x, const int *ind
             (o, y, x, index, Vin, Vout))
 ELEM_KERNEL(person_mean_forward, (int64_t n, float *y, const float *x, int M, int64_t S), (o, y, x, M, S))
 
-extern "C" dshap_status input_forward_cuda(float *y, const float *x, int N, int branch, int C, int T, int V, int M,
-                                           cuda_stream s) {
-    int64_t n = (int64_t)N * M * C * T * V;
-    LAUNCH(input_forward, n, s, n, y, x, branch, C, T, V, M);
+extern "C" dshap_status input_forward_cuda(float *y, const float *x, int N, int n_branches, int branch, int C, int T,
+                                           int V, int M, cuda_stream s) {
+    int64_t n = (int64_t)N * (branch < 0 ? 1 : M) * C * T * V;
+    LAUNCH(input_forward, n, s, n, y, x, n_branches, branch, C, T, V, M);
     return DSHAP_OK;
 }
 

@@ -15,7 +15,9 @@
 extern "C" {
 #endif
 
-dshap_status input_forward_cuda(float *y, const float *x, int N, int branch, int C, int T, int V, int M, cuda_stream s);
+/* as input_forward_cpu */
+dshap_status input_forward_cuda(float *y, const float *x, int N, int n_branches, int branch, int C, int T, int V, int M,
+                                cuda_stream s);
 /* groups 1: k accumulated GEMMs on time-shifted views (stride 1), or on
  * gathered views in scratch (stride > 1); depthwise (groups == Cin == Cout):
  * a direct kernel. */

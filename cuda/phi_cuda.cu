@@ -8,8 +8,8 @@ ELEM_KERNEL(seed, (int64_t n, float *m_out, const int *classes, int p0, int n_r,
             (o, m_out, classes, p0, n_r, n_k, K))
 ELEM_KERNEL(accumulate_phi,
             (int64_t n, double *phi, const float *m, const int *slot, const float *x_inst, const float *x_ref, int p0,
-             int P, int n_r, int n_k, int i_lo, int branch, int C, int T, int V, int M),
-            (o, phi, m, slot, x_inst, x_ref, p0, P, n_r, n_k, i_lo, branch, C, T, V, M))
+             int P, int n_r, int n_k, int i_lo, int64_t F, int branch, int C, int T, int V, int M),
+            (o, phi, m, slot, x_inst, x_ref, p0, P, n_r, n_k, i_lo, F, branch, C, T, V, M))
 ELEM_KERNEL(gran_reduce, (int64_t n, double *out, const double *phi, granularity g, int64_t G), (o, out, phi, g, G))
 
 extern "C" dshap_status seed_cuda(float *m_out, const int *classes, int p0, int P, int n_r, int n_k, int K,
@@ -20,11 +20,11 @@ extern "C" dshap_status seed_cuda(float *m_out, const int *classes, int p0, int 
 }
 
 extern "C" dshap_status accumulate_phi_cuda(double *phi, const float *m, const int *slot, const float *x_inst,
-                                            const float *x_ref, int p0, int P, int n_r, int n_k, int branch, int C,
-                                            int T, int V, int M, cuda_stream s) {
+                                            const float *x_ref, int p0, int P, int n_r, int n_k, int64_t F, int branch,
+                                            int C, int T, int V, int M, cuda_stream s) {
     int i_lo = p0 / (n_r * n_k), i_hi = (p0 + P - 1) / (n_r * n_k);
-    int64_t n = (int64_t)(i_hi - i_lo + 1) * n_k * C * T * V * M;
-    LAUNCH(accumulate_phi, n, s, n, phi, m, slot, x_inst, x_ref, p0, P, n_r, n_k, i_lo, branch, C, T, V, M);
+    int64_t n = (int64_t)(i_hi - i_lo + 1) * n_k * C * T * V * (branch < 0 ? 1 : M);
+    LAUNCH(accumulate_phi, n, s, n, phi, m, slot, x_inst, x_ref, p0, P, n_r, n_k, i_lo, F, branch, C, T, V, M);
     return DSHAP_OK;
 }
 

@@ -22,10 +22,12 @@ extern "C" {
 dshap_status seed_cuda(float *m_out, const int *classes, int p0, int P, int n_r, int n_k, int K, cuda_stream s);
 /* φ (n_i, n_k, F) += Σ_r m ⊙ (x_i − x_r) for the branch input node whose
  * multiplier m is (live person rows, C, T, V), slot (P·M) the live row of
- * each (triple, person) or -1 (engine/rows.h); x_* (n, 4, C, T, V, M). Each
- * element adds its references in increasing order, as the CPU does. */
+ * each (triple, person) or -1 (engine/rows.h); x_* (n, F) = (n, branches,
+ * C, T, V, M). Branch −1, the whole sample: m (P, C·T·V = F), element e is
+ * input element e. Each element adds its references in increasing order,
+ * as the CPU does. */
 dshap_status accumulate_phi_cuda(double *phi, const float *m, const int *slot, const float *x_inst, const float *x_ref,
-                                 int p0, int P, int n_r, int n_k, int branch, int C, int T, int V, int M,
+                                 int p0, int P, int n_r, int n_k, int64_t F, int branch, int C, int T, int V, int M,
                                  cuda_stream s);
 /* out (nk, G) = reduce(φ (nk, F)), the CPU's summation order per element */
 dshap_status gran_reduce_cuda(double *out, const double *phi, int64_t nk, const granularity *g, cuda_stream s);

@@ -9,12 +9,16 @@
 #include "engine/arch.h"
 #include "engine/net.h"
 
-void input_forward_cpu(float *y, const float *x, int N, int branch, int C, int T, int V, int M) {
+void input_forward_cpu(float *y, const float *x, int N, int n_branches, int branch, int C, int T, int V, int M) {
     int64_t TV = (int64_t)T * V;
+    if (branch < 0) { /* the whole sample as it is */
+        memcpy(y, x, sizeof(float) * (size_t)((int64_t)N * C * TV));
+        return;
+    }
 #pragma omp parallel for collapse(2) schedule(static)
     for (int n = 0; n < N; n++)
         for (int c = 0; c < C; c++) {
-            const float *src = x + (((int64_t)n * ARCH_BRANCHES + branch) * C + c) * TV * M;
+            const float *src = x + (((int64_t)n * n_branches + branch) * C + c) * TV * M;
             for (int m = 0; m < M; m++) {
                 float *dst = y + (((int64_t)n * M + m) * C + c) * TV;
                 for (int64_t i = 0; i < TV; i++) dst[i] = src[i * M + m];

@@ -12,8 +12,9 @@ void cpu_backend_init(void);
 /* This thread's scratch buffer of at least n floats (reused; NULL if OOM). */
 float *cpu_scratch(int64_t n);
 
-/* (N, 4, C, T, V, M) → rows n·M + m of (N·M, C, T, V), one branch */
-void input_forward_cpu(float *y, const float *x, int N, int branch, int C, int T, int V, int M);
+/* (N, n_branches, C, T, V, M) → rows n·M + m of (N·M, C, T, V), one branch;
+ * branch −1: y = x, the N samples of C·T·V floats as they are */
+void input_forward_cpu(float *y, const float *x, int N, int n_branches, int branch, int C, int T, int V, int M);
 /* y (B, Cout, Tout, V) = conv_(k×1, stride, pad, groups)(x (B, Cin, Tin, V)) + bias */
 void conv_forward_cpu(float *y, const float *x, const float *w, const float *bias, int B, int Cin, int Tin, int V,
                       int Cout, int Tout, int k, int stride, int pad, int groups);

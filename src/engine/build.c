@@ -12,10 +12,6 @@
 
 #define BN_EPS 1e-5
 
-static const char *const op_names[OP_COUNT] = {"input", "conv", "affine", "graph", "act", "add", "mul", "mean",
-                                               "max", "concat", "softmax", "gather", "person_mean", "reshape"};
-const char *op_name(op_kind op) { return op_names[op]; }
-
 static node *new_node(builder *b, op_kind op, const char *name, int n_in, const int *in) {
     if (b->st) return NULL;
     for (int i = 0; i < n_in; i++)

@@ -7,6 +7,7 @@
 #include "engine/basis.h"
 #include "engine/engine.h"
 #include "engine/rows.h"
+#include "cpu/op_table_cpu.h"
 
 struct engine {
     const dshap_net *net;
@@ -21,11 +22,6 @@ struct engine {
     float *arena;           /* backward multipliers, max_pairs triples */
     int max_pairs;
 };
-
-static int64_t sample_floats(const dshap_net *net) {
-    const dshap_arch *a = &net->arch;
-    return (int64_t)ARCH_BRANCHES * 2 * a->in_channels * a->num_frames * a->layout->V * a->num_persons;
-}
 
 static void cpu_destroy(engine *e) {
     if (!e) return;
@@ -42,11 +38,12 @@ static void cpu_destroy(engine *e) {
 }
 
 static dshap_status cpu_create(engine **out, const dshap_net *net, const engine_cfg *cfg) {
+    TRY(walk_check_ops(net, &cpu_backend));
     engine *e;
     TRY(dshap_calloc((void **)&e, 1, sizeof *e, "engine"));
     e->net = net;
     e->cfg = *cfg;
-    int64_t F = sample_floats(net);
+    int64_t F = net_input_floats(net);
     dshap_status st = DSHAP_OK;
     CHECK(cpu_backward_make(&e->bw, net, -1));
     /* The multiplier arena is the plan's floats per triple times the sub-batch. */
@@ -75,7 +72,7 @@ done:
 
 static dshap_status forward(engine *e, net_acts *a, float *keep_x, int cap, const float *x, int n, float *logits) {
     if (n > cap) FAIL(DSHAP_EINVAL, "internal: %d samples for an engine sized for %d", n, cap);
-    memcpy(keep_x, x, sizeof(float) * (size_t)(n * sample_floats(e->net)));
+    memcpy(keep_x, x, sizeof(float) * (size_t)(n * net_input_floats(e->net)));
     TRY(net_forward_cpu(e->net, a, keep_x, n));
     memcpy(logits, a->y[e->net->out], sizeof(float) * (size_t)n * e->net->arch.num_class);
     return DSHAP_OK;
@@ -98,7 +95,7 @@ static dshap_status cpu_attribute(engine *e, rule_set rules, int n_k, const int 
     class_basis cb;
     int basis = !e->cfg.class_seeds && g->kind != STORE_FULL && class_basis_for(e->net, n_k, &cb);
     int n_run = basis ? cb.C : n_k;
-    int64_t F = sample_floats(e->net), G = gran_size(g), nk = (int64_t)e->n_inst * n_run;
+    int64_t F = net_input_floats(e->net), G = gran_size(g), nk = (int64_t)e->n_inst * n_run;
     double *red = NULL, *tot = NULL;
     dshap_status st = DSHAP_OK;
     if (basis) {

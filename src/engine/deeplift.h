@@ -8,14 +8,8 @@
 #include "engine/dl_plan.h"
 #include "engine/forward.h"
 
-typedef enum {
-    RULES_EXACT, /* additive DeepLIFT/Shapley rules (default) */
-    RULES_SHAP,  /* reproduce shap.DeepExplainer on the PyTorch model */
-    RULES_GRAD   /* plain input gradient at the instance (Grad-CAM, checks) */
-} rule_set;
-
-/* The rule a nonlinear node uses under a rule set (RULES.md); the CPU and
- * CUDA backward drivers both ask here. */
+/* The rule a nonlinear node uses under a rule set (RULES.md); the backward
+ * walker asks here for every backend. */
 rule_kind deeplift_rule_for(const node *nd, rule_set rules);
 
 /* Per node: 1 if the rules read its output (cache it on both sides). */
@@ -35,7 +29,7 @@ typedef struct {
     const dshap_net *net;
     rule_set rules;
     const net_acts *inst;   /* forward of the n_i instances */
-    const float *x_inst;    /* (n_i, 4, 2C, T, V, M) */
+    const float *x_inst;    /* (n_i, F), F = net_input_floats */
     int n_i;
     const net_acts *ref;    /* forward of the n_r references */
     const float *x_ref;     /* (n_r, ...) */
@@ -60,8 +54,8 @@ typedef struct {
     void *trace_ctx;
 } dl_job;
 
-/* phi (n_i, n_k, F) += Σ_r m(x_i, r) ⊙ (x_i − r), F = 4·2C·T·V·M in the input
- * layout. Rows are accumulated in reference order, so the result does not
+/* phi (n_i, n_k, F) += Σ_r m(x_i, r) ⊙ (x_i − r), F = net_input_floats in
+ * the input layout (engine/walk.h runs it with the CPU's op table). Rows are accumulated in reference order, so the result does not
  * depend on threads or sub-batching. */
 dshap_status deeplift_run_cpu(const dl_job *job, double *phi);
 

@@ -4,6 +4,7 @@
 
 #include "core/mem.h"
 #include "engine/memplan.h"
+#include "engine/op_info.h"
 
 int conv_fold_target(const dshap_net *net, int c) {
     if (net->nodes[c].op != OP_CONV || c == net->out) return -1;
@@ -23,14 +24,6 @@ dshap_status conv_fold_weights(const dshap_net *net, int c, float **out) {
     for (int co = 0; co < nd->C; co++)
         for (int64_t e = 0; e < per; e++) (*out)[co * per + e] = nd->w[co * per + e] * bn->scale[co];
     return DSHAP_OK;
-}
-
-/* Inputs whose multiplier node i's backward writes, in the order it writes them. */
-static int targets(const node *nd, int *t) {
-    if (nd->op == OP_INPUT) return 0;
-    int n = nd->op == OP_CONCAT || nd->op == OP_ADD || nd->op == OP_MUL ? nd->n_in : 1;
-    for (int j = 0; j < n; j++) t[j] = nd->in[j];
-    return n;
 }
 
 void dl_plan_free(dl_plan *p) {
@@ -53,6 +46,23 @@ static int same_shape(const dshap_net *net, int a, int b) {
 static int same_floats(const dshap_net *net, int a, int b) {
     const node *x = &net->nodes[a], *y = &net->nodes[b];
     return node_rows(net, x, 1) * node_size(x) == node_rows(net, y, 1) * node_size(y);
+}
+
+/* Inputs whose multiplier node i's backward writes, in the order it writes them. */
+static int targets(const node *nd, int *t) {
+    int n = op_bwd_count(nd);
+    for (int j = 0; j < n; j++) t[j] = nd->in[j];
+    return n;
+}
+
+/* Whether node i's first target may take its buffer (op_info's alias rule). */
+static int takes_buffer(const dshap_net *net, int i, const int *t, int nt) {
+    switch (op_info_of(net->nodes[i].op)->alias) {
+    case ALIAS_SAME_SHAPE: return nt > 1 && t[0] != t[1] && same_shape(net, t[0], i);
+    case ALIAS_SAME_FLOATS: return same_floats(net, t[0], i);
+    case ALIAS_NONE: break;
+    }
+    return 0;
 }
 
 dshap_status dl_plan_make(dl_plan *p, const dshap_net *net, int keep) {
@@ -107,9 +117,7 @@ dshap_status dl_plan_make(dl_plan *p, const dshap_net *net, int keep) {
         int t[NODE_MAX_IN], nt = targets(nd, t);
         for (int j = 0; j < nt; j++) {
             p->reach[t[j]] = 1;
-            int takes = nd->op == OP_ADD ? t[0] != t[1] && same_shape(net, t[0], i)
-                                         : nd->op == OP_RESHAPE && same_floats(net, t[0], i);
-            if (j == 0 && !written[t[0]] && takes) {
+            if (j == 0 && !written[t[0]] && takes_buffer(net, i, t, nt)) {
                 p->alias[i * NODE_MAX_IN] = 1;
                 p->store[t[0]] = s;
                 written[t[0]] = 1;

@@ -1,8 +1,8 @@
-/* The backward plan both backends run (engine/deeplift.c on the CPU,
- * cuda/deeplift_run_cuda.c on the device): which nodes reach the logits,
- * where each multiplier lives in one arena (floats per triple), and which
- * contribution to a buffer comes first (it writes with =, later ones add),
- * so there is no clearing pass and no allocation inside a sub-batch.
+/* The backward plan the walker runs for every backend (engine/walk.h):
+ * which nodes reach the logits, where each multiplier lives in one arena
+ * (floats per triple), and which contribution to a buffer comes first (it
+ * writes with =, later ones add), so there is no clearing pass and no
+ * allocation inside a sub-batch.
  *
  * Two savings over a plain node-by-node backward, both exact in real
  * arithmetic:

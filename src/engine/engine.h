@@ -32,7 +32,7 @@ typedef struct {
     const char *name;
     dshap_status (*create)(engine **e, const dshap_net *net, const engine_cfg *cfg);
     void (*destroy)(engine *e);
-    /* x (n, 4, 2C, T, V, M); logits (n, K) out. The activations stay cached
+    /* x (n, F), F = net_input_floats; logits (n, K) out. The activations stay cached
      * as the reference / instance side until the next call of the same kind. */
     dshap_status (*forward_ref)(engine *e, const float *x, int n, float *logits);
     dshap_status (*forward_inst)(engine *e, const float *x, int n, float *logits);

@@ -20,8 +20,9 @@
 
 /* ---- ops_cuda.h (convolution and graph: cuda/conv_cuda.c itself) ---- */
 
-dshap_status input_forward_cuda(float *y, const float *x, int N, int branch, int C, int T, int V, int M, cuda_stream s) {
-    LOOP((int64_t)N * M * C * T * V, el_input_forward(o, y, x, branch, C, T, V, M));
+dshap_status input_forward_cuda(float *y, const float *x, int N, int n_branches, int branch, int C, int T, int V, int M,
+                                cuda_stream s) {
+    LOOP((int64_t)N * (branch < 0 ? 1 : M) * C * T * V, el_input_forward(o, y, x, n_branches, branch, C, T, V, M));
     return DSHAP_OK;
 }
 
@@ -177,10 +178,11 @@ dshap_status seed_cuda(float *m_out, const int *classes, int p0, int P, int n_r,
 }
 
 dshap_status accumulate_phi_cuda(double *phi, const float *m, const int *slot, const float *x_inst, const float *x_ref,
-                                 int p0, int P, int n_r, int n_k, int branch, int C, int T, int V, int M, cuda_stream s) {
+                                 int p0, int P, int n_r, int n_k, int64_t F, int branch, int C, int T, int V, int M,
+                                 cuda_stream s) {
     int i_lo = p0 / (n_r * n_k), i_hi = (p0 + P - 1) / (n_r * n_k);
-    LOOP((int64_t)(i_hi - i_lo + 1) * n_k * C * T * V * M,
-         el_accumulate_phi(o, phi, m, slot, x_inst, x_ref, p0, P, n_r, n_k, i_lo, branch, C, T, V, M));
+    LOOP((int64_t)(i_hi - i_lo + 1) * n_k * C * T * V * (branch < 0 ? 1 : M),
+         el_accumulate_phi(o, phi, m, slot, x_inst, x_ref, p0, P, n_r, n_k, i_lo, F, branch, C, T, V, M));
     return DSHAP_OK;
 }
 

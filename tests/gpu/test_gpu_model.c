@@ -8,7 +8,9 @@
  * Error per node: max |gpu − cpu| / max(max |cpu|, 1e-6) over the node's
  * whole tensor; tolerance 1e-4 (FP32 sums in another order, compounded
  * through the network's depth). Attributions: max |Δφ| / max |φ| ≤ 1e-4,
- * or four times the CPU's own sensitivity where that is larger (check_engines). */
+ * or four times the CPU's own sensitivity where that is larger (check_engines).
+ * Also a hand-built net whose model input is the whole sample (branch -1):
+ * forward and φ against the CPU's (check_whole_sample). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@
 #include "cuda/deeplift_run_cuda.h"
 #include "cuda/exec.h"
 #include "engine/deeplift.h"
+#include "engine/layout.h"
 #include "gpu_check.h"
 #include "io/h5io.h"
 
@@ -58,9 +61,9 @@ static void check_forward(const char *name, const dshap_net *net, const cuda_net
     net_acts ca;
     EXPECT_OK(acts_alloc(&ca, net, N, NULL));
     EXPECT_OK(net_forward_cpu(net, &ca, x, N));
-    cuda_fwd_plan fp;
+    fwd_plan fp;
     cuda_acts ga;
-    EXPECT_OK(cuda_fwd_plan_make(&fp, net, NULL));
+    EXPECT_OK(fwd_plan_make(&fp, net, NULL));
     EXPECT_OK(cuda_acts_alloc(&ga, net, &fp, N));
     float *dx = gpu_floats(x, N * sample_floats(&net->arch)), *work = NULL;
     EXPECT(fp.work_per_sample == 0, "%s: keep-all plan uses a work arena", name);
@@ -83,7 +86,7 @@ static void check_forward(const char *name, const dshap_net *net, const cuda_net
     printf("  %-40s forward  %3d nodes  worst %.2e\n", name, net->n_nodes, worst);
     gpu_free(dx);
     cuda_acts_free(&ga);
-    cuda_fwd_plan_free(&fp);
+    fwd_plan_free(&fp);
     acts_free(&ca);
 }
 
@@ -152,10 +155,10 @@ static void check_backward(const char *name, const dshap_net *net, const cuda_ne
     EXPECT_OK(acts_alloc(&car, net, n_r, NULL));
     EXPECT_OK(net_forward_cpu(net, &cai, xi, n_i));
     EXPECT_OK(net_forward_cpu(net, &car, xr, n_r));
-    cuda_fwd_plan fp;
+    fwd_plan fp;
     dl_plan bp;
     cuda_acts gai, gar;
-    EXPECT_OK(cuda_fwd_plan_make(&fp, net, NULL));
+    EXPECT_OK(fwd_plan_make(&fp, net, NULL));
     EXPECT_OK(dl_plan_make(&bp, net, -1));
     EXPECT_OK(cuda_acts_alloc(&gai, net, &fp, n_i));
     EXPECT_OK(cuda_acts_alloc(&gar, net, &fp, n_r));
@@ -197,7 +200,7 @@ static void check_backward(const char *name, const dshap_net *net, const cuda_ne
     cuda_release(phi);
     gpu_free(arena), gpu_free(rows), gpu_free(dcls), gpu_free(dxi), gpu_free(dxr);
     cuda_acts_free(&gai), cuda_acts_free(&gar), acts_free(&cai), acts_free(&car);
-    cuda_fwd_plan_free(&fp), dl_plan_free(&bp);
+    fwd_plan_free(&fp), dl_plan_free(&bp);
 }
 
 /* ---------------- attributions through the engines ---------------- */
@@ -275,6 +278,81 @@ static void check_fixture(const char *dir, const char *name) {
 }
 
 
+/* ---------------- the whole-sample model input ---------------- */
+
+/* OP_INPUT with branch -1 (the sample as it is) → tanh → a 1×1 convolution
+ * over its F floats: the device's forward and φ (exact rules, two
+ * instances × three references × three classes in sub-batches of four
+ * triples) against the CPU's, within TOL. */
+static void check_whole_sample(void) {
+    enum { K = 3, NI = 2, NR = 3 };
+    node nodes[3];
+    memset(nodes, 0, sizeof nodes);
+    dshap_net net = {.nodes = nodes, .n_nodes = 3, .cap_nodes = 3, .out = 2, .in_branches = 1, .in_C = 2};
+    net.arch.layout = layout_find("cp19");
+    net.arch.num_frames = 2, net.arch.num_persons = 2, net.arch.num_class = K;
+    int F = (int)net_input_floats(&net), P = NI * NR * K;
+    for (int i = 0; i < 3; i++) {
+        nodes[i].n_in = i > 0, nodes[i].in[0] = i - 1;
+        nodes[i].C = i < 2 ? F : K, nodes[i].T = nodes[i].V = 1;
+        snprintf(nodes[i].name, sizeof nodes[i].name, "node%d", i);
+    }
+    float *w = malloc(sizeof(float) * K * F), b[K] = {0.3f, -0.2f, 0.1f};
+    float *x = malloc(sizeof(float) * (NI + NR) * F);
+    fill_normal(w, (int64_t)K * F, 11);
+    fill_normal(x, (int64_t)(NI + NR) * F, 12);
+    nodes[0].op = OP_INPUT, nodes[0].branch = -1;
+    nodes[1].op = OP_ACT, nodes[1].act = ACT_TANH;
+    nodes[2].op = OP_CONV, nodes[2].w = w, nodes[2].b = b, nodes[2].k = nodes[2].stride = nodes[2].groups = 1;
+    const float *xi = x, *xr = x + (int64_t)NI * F;
+
+    net_acts cai, car;
+    EXPECT_OK(acts_alloc(&cai, &net, NI, NULL));
+    EXPECT_OK(acts_alloc(&car, &net, NR, NULL));
+    EXPECT_OK(net_forward_cpu(&net, &cai, xi, NI));
+    EXPECT_OK(net_forward_cpu(&net, &car, xr, NR));
+    double *phi_cpu = calloc((size_t)NI * K * F, sizeof(double)), *phi_gpu = malloc(sizeof(double) * NI * K * F);
+    dl_job job = {.net = &net, .rules = RULES_EXACT, .inst = &cai, .x_inst = xi, .n_i = NI, .ref = &car, .x_ref = xr,
+                  .n_r = NR, .n_k = K, .max_pairs = 4, .capture = -1};
+    EXPECT_OK(deeplift_run_cpu(&job, phi_cpu));
+
+    cuda_net cn;
+    fwd_plan fp;
+    dl_plan bp;
+    cuda_acts gai, gar;
+    EXPECT_OK(cuda_net_upload(&cn, &net, S));
+    EXPECT_OK(fwd_plan_make(&fp, &net, NULL));
+    EXPECT_OK(dl_plan_make(&bp, &net, -1));
+    EXPECT_OK(cuda_acts_alloc(&gai, &net, &fp, NI));
+    EXPECT_OK(cuda_acts_alloc(&gar, &net, &fp, NR));
+    float *dxi = gpu_floats(xi, (int64_t)NI * F), *dxr = gpu_floats(xr, (int64_t)NR * F);
+    EXPECT_OK(net_forward_cuda(&cn, &fp, &gai, NULL, dxi, NI, S));
+    EXPECT_OK(net_forward_cuda(&cn, &fp, &gar, NULL, dxr, NR, S));
+    EXPECT_OK(cuda_stream_sync(S));
+    float *logits = host_floats(gai.y[2], NI * K);
+    double e_fwd = rel_to_max(logits, cai.y[2], NI * K, NULL);
+    float *arena = gpu_floats(NULL, bp.per_pair * 4);
+    int64_t n_rows = batch_rows_ints(P, net.arch.num_persons);
+    int *rows_host = calloc((size_t)n_rows, sizeof(int)), *rows = gpu_ints(rows_host, n_rows);
+    double *phi;
+    EXPECT_OK(cuda_alloc((void **)&phi, sizeof(double) * (size_t)(NI * K * F), "phi"));
+    EXPECT_OK(cuda_zero(phi, sizeof(double) * (size_t)(NI * K * F), S));
+    cuda_dl_job gjob = {.cn = &cn, .plan = &bp, .rules = RULES_EXACT, .inst = &gai, .x_inst = dxi, .n_i = NI,
+                        .ref = &gar, .x_ref = dxr, .n_r = NR, .n_k = K, .max_pairs = 4, .arena = arena, .rows = rows,
+                        .rows_host = rows_host};
+    EXPECT_OK(deeplift_run_cuda(&gjob, phi, S));
+    EXPECT_OK(cuda_download(phi_gpu, phi, sizeof(double) * (size_t)(NI * K * F), S));
+    EXPECT_OK(cuda_stream_sync(S));
+    double e_phi = rel_to_max_d(phi_gpu, phi_cpu, (int64_t)NI * K * F, NULL);
+    printf("  %-40s forward %.2e  phi %.2e\n", "whole-sample input (branch -1)", e_fwd, e_phi);
+    EXPECT(e_fwd <= TOL && e_phi <= TOL, "whole-sample input: forward %.3g, phi %.3g", e_fwd, e_phi);
+    free(logits), free(rows_host), free(phi_cpu), free(phi_gpu), free(w), free(x);
+    cuda_release(phi);
+    gpu_free(arena), gpu_free(rows), gpu_free(dxi), gpu_free(dxr);
+    cuda_acts_free(&gai), cuda_acts_free(&gar), acts_free(&cai), acts_free(&car);
+    fwd_plan_free(&fp), dl_plan_free(&bp), cuda_net_free(&cn);
+}
+
 int main(int argc, char **argv) {
     gpu_require("test_gpu_model");
     if (argc < 2) {
@@ -307,6 +385,7 @@ int main(int argc, char **argv) {
         check_fixture(dir, names[i]);
         free(names[i]);
     }
+    check_whole_sample();
     gpu_stream_done();
     return tl_finish("test_gpu_model");
 }

@@ -384,12 +384,19 @@ static void test_movement(void) {
     int64_t nin = (int64_t)N * ARCH_BRANCHES * C * T * V * M, nout = (int64_t)N * M * C * T * V;
     float *x = rnd(nin), *y = malloc(sizeof(float) * nout), *dx = gpu_floats(x, nin), *dy = gpu_floats(NULL, nout);
     for (int br = 0; br < ARCH_BRANCHES; br++) {
-        input_forward_cpu(y, x, N, br, C, T, V, M);
-        OK(input_forward_cuda(dy, dx, N, br, C, T, V, M, S));
+        input_forward_cpu(y, x, N, ARCH_BRANCHES, br, C, T, V, M);
+        OK(input_forward_cuda(dy, dx, N, ARCH_BRANCHES, br, C, T, V, M, S));
         snprintf(name, sizeof name, "input forward branch %d", br);
         check(name, dy, y, nout, 0);
     }
-    free(x), free(y), gpu_free(dx), gpu_free(dy);
+    /* branch -1: each sample as it is, (N, 4·C·T·V·M) */
+    float *yw = malloc(sizeof(float) * nin), *dyw = gpu_floats(NULL, nin);
+    int F = (int)(nin / N);
+    input_forward_cpu(yw, x, N, ARCH_BRANCHES, -1, F, 1, 1, M);
+    OK(input_forward_cuda(dyw, dx, N, ARCH_BRANCHES, -1, F, 1, 1, M, S));
+    EXPECT(memcmp(yw, x, sizeof(float) * (size_t)nin) == 0, "cpu input forward of the whole sample is not x");
+    check("input forward, whole sample", dyw, yw, nin, 0);
+    free(x), free(y), free(yw), gpu_free(dx), gpu_free(dy), gpu_free(dyw);
 
     /* concat of three parts, and its backward per part */
     int B = 3, TV = 20, Cs[3] = {4, 7, 2}, Ctot = 13;
