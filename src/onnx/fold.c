@@ -72,8 +72,7 @@ static double binop(const char *op, double a, double b, int is_int) {
     return a / b;
 }
 
-/* The int list of a constant input (shape, axes, starts, ...). */
-static int ints_of(const val *v, int64_t *out, int cap) {
+int ints_of(const val *v, int64_t *out, int cap) {
     if (!v || !v->k || !v->k->idata || v->k->count > cap) return -1;
     for (int64_t i = 0; i < v->k->count; i++) out[i] = v->k->idata[i];
     return (int)v->k->count;
@@ -82,6 +81,7 @@ static int ints_of(const val *v, int64_t *out, int cap) {
 static dshap_status store(values *vs, const char *name, ct *c) {
     dshap_param *p;
     TRY(model_add(vs->m, name, c->rank, c->d, c->is_int, &p));
+    values_rebind(vs);
     snprintf(p->dtype, sizeof p->dtype, "%s", c->is_int ? "int64" : "float32");
     for (int64_t i = 0; i < c->n; i++) {
         if (c->is_int) p->idata[i] = (int64_t)c->x[i];
@@ -91,7 +91,62 @@ static dshap_status store(values *vs, const char *name, ct *c) {
     if (!v) FAIL(DSHAP_ENOMEM, "out of memory");
     v->rank = c->rank;
     memcpy(v->d, c->d, sizeof(int64_t) * (size_t)c->rank);
-    v->k = p;
+    values_set_const(vs, v, vs->m->n_params - 1);
+    return DSHAP_OK;
+}
+
+dshap_status layout_shape(values *vs, const og_node *n, val *const *in, int r, const int64_t *d, int *ro, int64_t *s) {
+    const char *op = n->op, *path = vs->path, *nm = n->name;
+    int64_t l[OG_MAX_RANK * 2 + 2], numel = shape_numel(r, d);
+    memcpy(s, d, sizeof(int64_t) * (size_t)r);
+    if (!strcmp(op, "Reshape")) {
+        int rr = ints_of(in[1], l, VAL_MAX_RANK), neg = -1;
+        int64_t known = 1;
+        if (rr < 0) BAD("%s: node '%s': Reshape needs a constant shape", path, nm);
+        for (int i = 0; i < rr; i++) {
+            if (l[i] == 0 && !og_attr_int(n, "allowzero", 0)) l[i] = i < r ? d[i] : 1;
+            if (l[i] == -1) neg = i;
+            else known *= l[i];
+        }
+        if (neg >= 0) l[neg] = known ? numel / known : 0;
+        r = rr;
+        memcpy(s, l, sizeof(int64_t) * (size_t)r);
+    } else if (!strcmp(op, "Flatten")) {
+        int ax = axis_norm(og_attr_int(n, "axis", 1), r + 1);
+        if (ax < 0) BAD("%s: node '%s': bad Flatten axis", path, nm);
+        s[0] = shape_numel(ax, d);
+        s[1] = numel / (s[0] ? s[0] : 1);
+        r = 2;
+    } else if (!strcmp(op, "Unsqueeze") || !strcmp(op, "Squeeze")) {
+        int unsq = op[0] == 'U', na;
+        const og_attr *at = og_attr_find(n, "axes");
+        if (at && at->type == OA_INTS) {
+            na = (int)(at->n < VAL_MAX_RANK ? at->n : VAL_MAX_RANK);
+            for (int i = 0; i < na; i++) l[i] = at->ints[i];
+        } else na = n->n_in > 1 && *n->in[1] ? ints_of(in[1], l, VAL_MAX_RANK) : 0;
+        if (na < 0) BAD("%s: node '%s': %s needs constant axes", path, nm, op);
+        int rr = unsq ? r + na : r, keep[2 * VAL_MAX_RANK] = {0}, j = 0;
+        if (rr > VAL_MAX_RANK) BAD("%s: node '%s': rank %d is too large", path, nm, rr);
+        for (int i = 0; i < na; i++) {
+            int x = axis_norm(l[i], rr);
+            if (x < 0) BAD("%s: node '%s': bad %s axis", path, nm, op);
+            keep[x] = 1;
+        }
+        int64_t t[VAL_MAX_RANK];
+        int rt = 0;
+        for (int i = 0; i < rr; i++) {
+            if (unsq) t[rt++] = keep[i] ? 1 : d[j++];
+            else if (!(na ? keep[i] : d[i] == 1)) t[rt++] = d[i];
+        }
+        r = rt;
+        memcpy(s, t, sizeof(int64_t) * (size_t)r);
+    }
+    if (r > VAL_MAX_RANK) BAD("%s: node '%s': rank %d is too large", path, nm, r);
+    for (int i = 0; i < r; i++)
+        if (s[i] < 0) BAD("%s: node '%s' (%s): a negative size", path, nm, op);
+    if (shape_numel(r, s) != numel)
+        BAD("%s: node '%s' (%s): %lld elements cannot take the shape asked for", path, nm, op, (long long)numel);
+    *ro = r;
     return DSHAP_OK;
 }
 
@@ -248,54 +303,13 @@ static dshap_status eval(values *vs, const og_node *n, val **in, ct *a, ct *out)
     }
     /* the layout-only ops: same values, a new shape */
     int64_t s[VAL_MAX_RANK];
-    int r = a[0].rank, is_int = a[0].is_int;
-    memcpy(s, a[0].d, sizeof(int64_t) * (size_t)r);
+    int r, is_int = a[0].is_int;
     if (!strcmp(op, "Cast")) {
         int64_t to = og_attr_int(n, "to", 1);
         is_int = to != 1 && to != 11 && to != 10;
-    } else if (!strcmp(op, "Reshape")) {
-        int rr = ints_of(in[1], l, OG_MAX_RANK), neg = -1;
-        int64_t known = 1;
-        if (rr < 0) BAD("%s: node '%s': Reshape needs a constant shape", path, nm);
-        for (int i = 0; i < rr; i++) {
-            if (l[i] == 0 && !og_attr_int(n, "allowzero", 0)) l[i] = i < r ? a[0].d[i] : 1;
-            if (l[i] == -1) neg = i;
-            else known *= l[i];
-        }
-        if (neg >= 0) l[neg] = known ? a[0].n / known : 0;
-        r = rr;
-        memcpy(s, l, sizeof(int64_t) * (size_t)r);
-    } else if (!strcmp(op, "Flatten")) {
-        int ax = axis_norm(og_attr_int(n, "axis", 1), r + 1);
-        s[0] = shape_numel(ax, a[0].d);
-        s[1] = a[0].n / (s[0] ? s[0] : 1);
-        r = 2;
-    } else if (!strcmp(op, "Unsqueeze") || !strcmp(op, "Squeeze")) {
-        int unsq = op[0] == 'U', na;
-        const og_attr *at = og_attr_find(n, "axes");
-        if (at && at->type == OA_INTS) {
-            na = (int)(at->n < OG_MAX_RANK ? at->n : OG_MAX_RANK);
-            for (int i = 0; i < na; i++) l[i] = at->ints[i];
-        } else na = n->n_in > 1 && *n->in[1] ? ints_of(in[1], l, OG_MAX_RANK) : 0;
-        if (na < 0) BAD("%s: node '%s': %s needs constant axes", path, nm, op);
-        int ro = unsq ? r + na : r, keep[VAL_MAX_RANK] = {0}, j = 0;
-        for (int i = 0; i < na; i++) {
-            int x = axis_norm(l[i], ro);
-            if (x < 0) BAD("%s: node '%s': bad %s axis", path, nm, op);
-            keep[x] = 1;
-        }
-        int64_t t[VAL_MAX_RANK];
-        int rt = 0;
-        for (int i = 0; i < ro; i++) {
-            if (unsq) t[rt++] = keep[i] ? 1 : a[0].d[j++];
-            else if (!(na ? keep[i] : a[0].d[i] == 1)) t[rt++] = a[0].d[i];
-        }
-        r = rt;
-        memcpy(s, t, sizeof(int64_t) * (size_t)r);
     }
+    TRY(layout_shape(vs, n, in, a[0].rank, a[0].d, &r, s));
     TRY(ct_new(out, r, s, is_int, path, nm));
-    if (out->n != a[0].n) BAD("%s: node '%s' (%s): %lld elements cannot take the shape asked for", path, nm, op,
-                              (long long)a[0].n);
     for (int64_t i = 0; i < out->n; i++) out->x[i] = is_int && !a[0].is_int ? trunc(a[0].x[i]) : a[0].x[i];
     return DSHAP_OK;
 }

@@ -5,26 +5,37 @@
 
 val *values_find(values *vs, const char *name) {
     for (int i = vs->n - 1; i >= 0; i--)
-        if (!strcmp(vs->v[i].name, name)) return &vs->v[i];
+        if (!strcmp(vs->v[i]->name, name)) return vs->v[i];
     return NULL;
 }
 
 val *values_add(values *vs, const char *name) {
     if (vs->n == vs->cap) {
         int cap = vs->cap ? 2 * vs->cap : 256;
-        val *p = realloc(vs->v, sizeof *p * (size_t)cap);
+        val **p = realloc(vs->v, sizeof *p * (size_t)cap);
         if (!p) return NULL;
         vs->v = p;
         vs->cap = cap;
     }
-    val *v = &vs->v[vs->n++];
-    memset(v, 0, sizeof *v);
-    v->name = name;
+    val *v = calloc(1, sizeof *v);
+    char *copy = strdup(name);
+    if (!v || !copy) {
+        free(v);
+        free(copy);
+        return NULL;
+    }
+    vs->v[vs->n++] = v;
+    v->name = copy;
     v->net = -1;
+    v->ki = -1;
     return v;
 }
 
 void values_free(values *vs) {
+    for (int i = 0; i < vs->n; i++) {
+        free(vs->v[i]->name);
+        free(vs->v[i]);
+    }
     free(vs->v);
     vs->v = NULL;
     vs->n = vs->cap = 0;
@@ -45,4 +56,14 @@ int shape_broadcast(int ra, const int64_t *a, int rb, const int64_t *b, int64_t 
         out[i] = x == 1 ? y : x;
     }
     return r;
+}
+
+void values_set_const(values *vs, val *v, int i) {
+    v->ki = i;
+    v->k = &vs->m->params[i];
+}
+
+void values_rebind(values *vs) {
+    for (int i = 0; i < vs->n; i++)
+        if (vs->v[i]->ki >= 0) vs->v[i]->k = &vs->m->params[vs->v[i]->ki];
 }
