@@ -40,7 +40,7 @@ if [ "$want_reference" = 1 ] && [ ! -x /opt/dshap-ref/bin/python ]; then
   # shap from the package index, beside Debian's torch (system site packages).
   /usr/bin/python3 -m venv --system-site-packages /opt/dshap-ref
   # numpy < 2: Debian's torch 1.13 is built against numpy 1.x
-  /opt/dshap-ref/bin/pip install -q "numpy<2" "shap==0.46.0"
+  /opt/dshap-ref/bin/pip install -q "numpy<2" "shap==0.46.0" "onnx==1.16.2"
 fi
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null

@@ -2,6 +2,7 @@
  * x.view(n, ...) / x.size() chains and float ops on parameters (A * E),
  * evaluated in double and stored as new constants under the output names. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,7 +85,7 @@ static dshap_status store(values *vs, const char *name, ct *c) {
     values_rebind(vs);
     snprintf(p->dtype, sizeof p->dtype, "%s", c->is_int ? "int64" : "float32");
     for (int64_t i = 0; i < c->n; i++) {
-        if (c->is_int) p->idata[i] = (int64_t)c->x[i];
+        if (c->is_int) p->idata[i] = (int64_t)fmax(fmin(c->x[i], INT32_MAX), INT32_MIN); /* as read.c */
         else p->data[i] = (float)c->x[i];
     }
     val *v = values_add(vs, name);

@@ -42,6 +42,10 @@ static int take_scalar(const pb_field *f, int wire, uint64_t **vals, int64_t *n)
     return 0;
 }
 
+/* Integer constants are shapes, axes and bounds: int32 holds them all, and
+ * model.h5 stores them so (INT64_MAX "to the end" bounds become INT32_MAX). */
+static int64_t clamp32(int64_t v) { return v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : v); }
+
 static int elem_size(int dt) {
     switch (dt) {
     case DT_FLOAT: case DT_INT32: return 4;
@@ -116,7 +120,7 @@ static dshap_status read_tensor(rd *r, const pb_field *tf, const char *name) {
         else if (dt == DT_DOUBLE) p->data[i] = (float)f64.x;
         else if (dt == DT_INT32) p->idata[i] = (int32_t)(uint32_t)v;
         else if (dt == DT_BOOL) p->idata[i] = v != 0;
-        else p->idata[i] = (int64_t)v;
+        else p->idata[i] = clamp32((int64_t)v);
     }
 done:
     free(vals);

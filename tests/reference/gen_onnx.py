@@ -1,6 +1,8 @@
 """Write the ONNX import fixtures (tests/fixtures/onnx/) with torch.onnx.export.
 
-Regenerate:  make onnx   (= /opt/dshap-ref/bin/python gen_onnx.py --out ../fixtures/onnx)
+Regenerate:  make -C tests/reference onnx
+             (= /opt/dshap-ref/bin/python gen_onnx.py --out ../fixtures/onnx;
+             torch 1.13 and onnx 1.16.2, which checks each file)
 
 Each model is tiny (KBs) and exported with a dynamic batch axis, so the
 files carry the Shape/Gather/Concat/Reshape chains x.size()/x.view() make.
@@ -11,7 +13,7 @@ import argparse
 import json
 import os
 
-import numpy as np
+import onnx
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -114,6 +116,7 @@ def export(model, shape, name, opset, out, g):
     path = os.path.join(out, f"{name}.onnx")
     torch.onnx.export(model, (x,), path, opset_version=opset, input_names=["x"], output_names=["logits"],
                       dynamic_axes={"x": {0: "N"}, "logits": {0: "N"}})
+    onnx.checker.check_model(onnx.load(path), full_check=True)
     with torch.no_grad():
         y = model(x)
     rec = {"input_shape": list(shape), "output_shape": list(y.shape), "opset": opset,
