@@ -161,6 +161,10 @@ dshap_status model_load(dshap_model *m, const char *path) {
     char *json = NULL;
     dshap_model want = {0};
     dshap_status st = DSHAP_OK;
+    long long version = 0;
+    CHECK(h5io_read_attr_int(&f, "/", "format_version", &version));
+    if (version != MODEL_FORMAT_VERSION)
+        CHECK_FAIL(DSHAP_EFORMAT, "%s: format_version %lld without a 'graph' record", path, version);
     CHECK(h5io_read_attr_str(&f, "/", "architecture", &json));
     CHECK(arch_from_json(&m->arch, json, path));
     if (!h5io_exists(&f, "/state_dict")) CHECK_FAIL(DSHAP_EFORMAT, "%s: missing group '/state_dict'", path);

@@ -184,7 +184,8 @@ static dshap_status lower_matmul(lowering *lw, const og_node *n) {
     if (b->rank >= 2) s[r++] = b->d[b->rank - 1];
     if (!a->k && !b->k) {
         val *in[2] = {a, b};
-        lw_emit(lw, n, OP_MATMUL, 2, in, n->out[0], r, s);
+        node *nd = lw_emit(lw, n, OP_MATMUL, 2, in, n->out[0], r, s);
+        if (nd) nd->flops = 2.0 * nd->C * (double)ka;
         return lw->st;
     }
     int k_first = !!a->k;
@@ -201,7 +202,7 @@ static dshap_status lower_matmul(lowering *lw, const og_node *n) {
     memcpy(ks.d, k->d, sizeof(int64_t) * (size_t)k->rank);
     k->k->used = 1;
     node *nd = lw_emit(lw, n, OP_MATMUL, 1, &x, n->out[0], r, s);
-    if (nd) nd->kdata = k->k->data, nd->kshape = ks, nd->k_first = k_first;
+    if (nd) nd->kdata = k->k->data, nd->kshape = ks, nd->k_first = k_first, nd->flops = 2.0 * nd->C * (double)ka;
     return lw->st;
 }
 
@@ -269,7 +270,7 @@ static dshap_status lower_conv(lowering *lw, const og_node *n) {
     nd->groups = (int)g;
     nd->w = w->k->data;
     nd->b = b ? b->k->data : NULL;
-    nd->axis = x->rank - 2 - nd->nsp + 1 - batch_dropped(x); /* channel axis of the per-sample shape */
+    nd->axis = 1 - batch_dropped(x); /* the channel axis of the per-sample shape */
     nd->flops = 2.0 * (double)shape_numel(x->rank, s) * (double)(w->k->count / w->d[0]);
     return DSHAP_OK;
 }

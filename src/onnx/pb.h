@@ -38,10 +38,6 @@ static inline float pb_float(const pb_field *f) {
     union { uint32_t u; float x; } c = {(uint32_t)f->v};
     return c.x;
 }
-static inline double pb_double(const pb_field *f) {
-    union { uint64_t u; double x; } c = {f->v};
-    return c.x;
-}
 /* Packed repeated scalars in a PB_LEN payload: count them (-1 if malformed),
  * then read the i-th in order with pb_packed_next. */
 int64_t pb_packed_count(const pb_field *f, int wire);

@@ -1,6 +1,6 @@
 /* Rewrites at the ONNX level, before lowering: Gemm and Einsum become
- * MatMul / Transpose / Reshape / ReduceSum / Mul / Add nodes (their constant
- * operands fold), and the GELU (erf), SiLU and HardSwish patterns of
+ * MatMul / Transpose / Reshape / Mul / Add nodes (their constant operands
+ * fold), Expand of an activation a Mul by ones, and the GELU (erf), SiLU and HardSwish patterns of
  * torch.onnx.export become one Gelu / Silu / HardSwish node, so imported
  * ShapGCN-style models get the engine's own activation rules. */
 #include <math.h>
@@ -18,7 +18,7 @@ static const char *const NEAREST[][2] = {
     {"LogSoftmax", "Softmax"},   {"ReduceMax", "MaxPool"},      {"GlobalMaxPool", "MaxPool"},
     {"InstanceNormalization", "BatchNormalization"},            {"LayerNormalization", "BatchNormalization"},
     {"GroupNormalization", "BatchNormalization"},               {"Resize", "Reshape"},
-    {"Upsample", "Reshape"},     {"Tile", "Concat"},            {"Expand", "Add (broadcasting)"},
+    {"Upsample", "Reshape"},     {"Tile", "Concat"},
     {"ScatterND", "Concat"},     {"GatherElements", "Gather"},  {"Pow", "Mul"},
     {"Sqrt", "Mul"},             {"Exp", "Sigmoid"},            {"Abs", "Relu"},
     {"Max", "Relu"},             {"Min", "Clip"},               {"LSTM", "Conv"},
@@ -324,6 +324,34 @@ done:
     return st;
 }
 
+/* Expand of an activation: x · ones, the ones of the expanded axes only. */
+static dshap_status rewrite_expand(lowering *lw, const og_node *n, const val *x) {
+    val *sv = n->n_in == 2 ? values_find(&lw->vs, n->in[1]) : NULL;
+    int64_t want[VAL_MAX_RANK], out[VAL_MAX_RANK], ones[VAL_MAX_RANK];
+    int rw = sv ? ints_of(sv, want, VAL_MAX_RANK) : -1, r = rw >= 0 ? shape_broadcast(x->rank, x->d, rw, want, out) : -1;
+    if (r < 0 || r > OG_MAX_RANK) BAD("%s: node '%s' (Expand): needs a constant shape that x broadcasts to", lw->path,
+                                      n->name);
+    int64_t count = 1;
+    for (int i = 0; i < r; i++) {
+        int xi = i - (r - x->rank);
+        ones[i] = xi > 0 && x->d[xi] == 1 ? out[i] : (xi < 0 ? out[i] : 1);
+        count *= ones[i];
+    }
+    double *v = malloc(sizeof(double) * (size_t)count);
+    if (!v) FAIL(DSHAP_ENOMEM, "out of memory");
+    for (int64_t i = 0; i < count; i++) v[i] = 1;
+    char k[256];
+    dshap_status st = new_const(lw, n, "ones", r, ones, 0, v, k, sizeof k);
+    free(v);
+    TRY(st);
+    og_graph s = {0};
+    const char *in[2] = {n->in[0], k};
+    if (!emit(&s, n->name, "Mul", 2, in, n->out[0])) st = dshap_fail(DSHAP_ENOMEM, __FILE__, __LINE__, "out of memory");
+    if (!st) st = walk_all(lw, &s);
+    og_free(&s);
+    return st;
+}
+
 dshap_status rewrite_node(lowering *lw, const og_graph *g, int i, char *skip, int *done) {
     const og_node *n = &g->nodes[i];
     *done = 0;
@@ -334,6 +362,11 @@ dshap_status rewrite_node(lowering *lw, const og_graph *g, int i, char *skip, in
     if (!strcmp(n->op, "Einsum")) {
         *done = 1;
         return rewrite_einsum(lw, n);
+    }
+    val *x = !strcmp(n->op, "Expand") && n->n_in ? values_find(&lw->vs, n->in[0]) : NULL;
+    if (x && !x->k) {
+        *done = 1;
+        return rewrite_expand(lw, n, x);
     }
     return try_fuse(lw, g, i, skip, done);
 }

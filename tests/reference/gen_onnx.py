@@ -80,6 +80,28 @@ class ActZoo(nn.Module):
         return self.fc(torch.flatten(y, 1))
 
 
+class Misc(nn.Module):
+    """Rank-5 input, M = 1: split, gather of joints by constant indices,
+    expand of an activation, einsum of two activations, matmul, reduce sum,
+    sub / div by constants, squeeze / unsqueeze."""
+
+    def __init__(self, C=3, V=25, K=3):
+        super().__init__()
+        self.register_buffer("idx", torch.tensor([0, 2, 4, 6, 8, 10, 12, 14, 16, 18]))
+        self.fc = nn.Linear(10 * 10, K)
+
+    def forward(self, x):
+        x = x.squeeze(-1)                                    # (N, C, T, V)
+        a, b = torch.split(x, [1, 2], dim=1)
+        a = a.expand(-1, 2, -1, -1)                          # (N, 2, T, V)
+        y = (a - 0.5) / 2 + b
+        y = y[:, :, :, self.idx]                             # (N, 2, T, 10)
+        g = torch.einsum("nctv,nctw->nvw", y, y)             # (N, 10, 10)
+        g = torch.softmax(g, dim=-1) @ g.transpose(1, 2)
+        g = g.unsqueeze(1).sum(dim=1)
+        return self.fc(g.flatten(1))
+
+
 class Deconv(nn.Module):
     """An op the importer refuses (ConvTranspose)."""
 
@@ -142,6 +164,7 @@ def main():
     export(TinySTGCN(V=20), (1, 3, 6, 20, 2), "stgcn_v20", 13, args.out, g)
     export(Deconv(), (1, 3, 4, 25), "bad_convtranspose", 13, args.out, g)
     export(Rank3(), (1, 3, 25), "bad_rank3", 13, args.out, g)
+    export(Misc(), (1, 3, 4, 25, 1), "misc_op17", 17, args.out, g)
 
 
 if __name__ == "__main__":

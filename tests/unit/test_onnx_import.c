@@ -215,6 +215,61 @@ static void test_actzoo(void) {
     model_free(&m);
 }
 
+/* Misc of gen_onnx.py: C = 3, T = 4, V = 25, M = 1, K = 3. */
+static const want_node MISC[] = {
+    {OP_INPUT, "x", 4, {3, 4, 25, 1}},
+    {OP_RESHAPE, "/Squeeze", 3, {3, 4, 25}},
+    {OP_SLICE, "/Split", 3, {1, 4, 25}},
+    {OP_SLICE, "/Split", 3, {2, 4, 25}},
+    {OP_BINARY, "/Expand", 3, {2, 4, 25}},       /* a · ones(2, 1, 1) */
+    {OP_BINARY, "/Sub", 3, {2, 4, 25}},
+    {OP_BINARY, "/Div", 3, {2, 4, 25}},
+    {OP_BINARY, "/Add", 3, {2, 4, 25}},
+    {OP_GATHER_ND, "/Gather", 3, {2, 4, 10}},
+    {OP_TRANSPOSE, "/Einsum:perm0", 3, {10, 2, 4}}, /* nctv,nctw->nvw: (n v (c t)) @ (n (c t) w) */
+    {OP_RESHAPE, "/Einsum:reshape0", 2, {10, 8}},
+    {OP_RESHAPE, "/Einsum:reshape1", 2, {8, 10}},
+    {OP_MATMUL, "/Einsum:matmul", 2, {10, 10}},
+    {OP_RESHAPE, "/Einsum", 2, {10, 10}},
+    {OP_SOFTMAX_ND, "/Softmax", 2, {10, 10}},
+    {OP_TRANSPOSE, "/Transpose", 2, {10, 10}},
+    {OP_MATMUL, "/MatMul", 2, {10, 10}},
+    {OP_RESHAPE, "/Unsqueeze", 3, {1, 10, 10}},
+    {OP_REDUCE, "/ReduceSum", 3, {1, 10, 10}},
+    {OP_RESHAPE, "/ReduceSum", 2, {10, 10}},
+    {OP_RESHAPE, "/Flatten", 1, {100}},
+    {OP_MATMUL, "/fc/Gemm:matmul", 1, {3}},
+    {OP_BINARY, "/fc/Gemm", 1, {3}},
+};
+
+static void test_misc(void) {
+    dshap_model m;
+    dshap_net net;
+    import_ok("misc_op17.onnx", &m, &net);
+    if (!net.n_nodes) return;
+    check_nodes("misc", &net, MISC, (int)(sizeof MISC / sizeof MISC[0]));
+    if (net.n_nodes == (int)(sizeof MISC / sizeof MISC[0])) {
+        const node *sp = &net.nodes[3], *ex = &net.nodes[4], *sub = &net.nodes[5], *div = &net.nodes[6];
+        const node *ga = &net.nodes[8], *tr = &net.nodes[9], *mm = &net.nodes[12], *tp = &net.nodes[15];
+        EXPECT(sp->starts[0] == 1 && sp->ends[0] == 3 && sp->steps[0] == 1 && sp->ends[1] == 4 && sp->ends[2] == 25,
+               "misc: second split part is channels [1, 3)");
+        EXPECT(ex->binop == BIN_MUL && ex->kdata && ex->kshape.rank == 3 && ex->kshape.d[0] == 2 &&
+               ex->kshape.d[1] == 1 && ex->kshape.d[2] == 1 && ex->kdata[0] == 1 && ex->kdata[1] == 1,
+               "misc: expand as a product with ones (2, 1, 1)");
+        EXPECT(sub->binop == BIN_SUB && !sub->k_first && sub->kdata && sub->kdata[0] == 0.5f && sub->kshape.rank == 0,
+               "misc: x - 0.5");
+        EXPECT(div->binop == BIN_DIV && div->kdata && div->kdata[0] == 2, "misc: / 2");
+        EXPECT(ga->axis == 2 && ga->gather_n == 10 && ga->gather_index[0] == 0 && ga->gather_index[9] == 18,
+               "misc: joints gathered 0, 2, ..., 18 along axis 2");
+        EXPECT(tr->perm[0] == 2 && tr->perm[1] == 0 && tr->perm[2] == 1, "misc: einsum permutes (c, t, v) to (v, c, t)");
+        EXPECT(mm->n_in == 2 && !mm->kdata && mm->in[0] == 10 && mm->in[1] == 11, "misc: einsum of two activations");
+        EXPECT(tp->perm[0] == 1 && tp->perm[1] == 0, "misc: transpose(1, 2) as per-sample (1, 0)");
+    }
+    roundtrip("misc", &m, &net);
+    net_free(&net);
+    model_free(&m);
+}
+
 static void expect_refused(const char *file, const char *layout, const char *message) {
     char p[4200];
     dshap_model m;
@@ -270,6 +325,7 @@ int main(int argc, char **argv) {
     test_stgcn("stgcn_tiny_op13.onnx");
     test_stgcn("stgcn_tiny_op17.onnx");
     test_actzoo();
+    test_misc();
     expect_refused("bad_convtranspose.onnx", "ntu25",
                    ": node '/up/ConvTranspose' (ConvTranspose) is not supported; nearest: Conv");
     expect_refused("bad_rank3.onnx", "ntu25", ": input 'x' has rank 3; expected (N, C, T, V)");
