@@ -102,6 +102,21 @@ class Misc(nn.Module):
         return self.fc(g.flatten(1))
 
 
+class Branches(nn.Module):
+    """ShapGCN's input (N, 4, 2C, T, V, M): the four branches as channels."""
+
+    def __init__(self, C2=4, V=25, K=2):
+        super().__init__()
+        self.conv = nn.Conv2d(4 * C2, 6, 1)
+        self.fc = nn.Linear(6, K)
+
+    def forward(self, x):
+        N, I, C, T, V, M = x.size()
+        x = x.permute(0, 5, 1, 2, 3, 4).contiguous().view(N * M, I * C, T, V)
+        y = F.relu(self.conv(x)).mean((2, 3))
+        return self.fc(y.view(N, M, -1).mean(1))
+
+
 class Deconv(nn.Module):
     """An op the importer refuses (ConvTranspose)."""
 
@@ -165,6 +180,7 @@ def main():
     export(Deconv(), (1, 3, 4, 25), "bad_convtranspose", 13, args.out, g)
     export(Rank3(), (1, 3, 25), "bad_rank3", 13, args.out, g)
     export(Misc(), (1, 3, 4, 25, 1), "misc_op17", 17, args.out, g)
+    export(Branches(), (1, 4, 4, 5, 25, 2), "branches_op13", 13, args.out, g)
 
 
 if __name__ == "__main__":

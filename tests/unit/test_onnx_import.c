@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/rng.h"
 #include "engine/model.h"
 #include "onnx/act_nd.h"
 #include "onnx/store.h"
@@ -270,6 +271,61 @@ static void test_misc(void) {
     model_free(&m);
 }
 
+/* Branches of gen_onnx.py: ShapGCN's (N, 4, 2C, T, V, M) input, 2C = 4, T = 5, M = 2. */
+static void test_branches(void) {
+    dshap_model m;
+    dshap_net net;
+    import_ok("branches_op13.onnx", &m, &net);
+    if (!net.n_nodes) return;
+    EXPECT(net.in_branches == 4 && net.in_C == 4 && net.arch.num_frames == 5 && net.arch.num_persons == 2 &&
+           net.arch.num_class == 2 && net_input_floats(&net) == 4 * 4 * 5 * 25 * 2, "branches: the input declaration");
+    EXPECT(net.n_nodes == 12, "branches: %d nodes", net.n_nodes);
+    if (net.n_nodes == 12) {
+        const node *tr = &net.nodes[1], *conv = &net.nodes[3];
+        EXPECT(tr->op == OP_TRANSPOSE && tr->perm[0] == 4 && tr->perm[1] == 0 && tr->perm[4] == 3,
+               "branches: (I, C, T, V, M) → (M, I, C, T, V)");
+        EXPECT(conv->op == OP_CONVND && conv->shape.rank == 4 && conv->shape.d[0] == 2 && conv->shape.d[1] == 6 &&
+               conv->axis == 1, "branches: 1x1 conv on (M, 16, T, V)");
+    }
+    net_free(&net);
+    model_free(&m);
+}
+
+/* Random byte edits of a small model (fixed seed): each import either
+ * succeeds or fails with one message naming the file, never crashes. */
+static void test_mutations(void) {
+    char p[4200];
+    FILE *f = fopen(fixture("actzoo_op13.onnx", p, sizeof p), "rb");
+    EXPECT(f != NULL, "cannot open %s", p);
+    if (!f) return;
+    static unsigned char buf[1 << 14], mut[1 << 14];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    char tmp[] = "/tmp/dshap_onnx_mut_XXXXXX";
+    int fd = mkstemp(tmp);
+    if (fd >= 0) close(fd);
+    rng_t r;
+    rng_seed(&r, 13);
+    int named = 0, failed = 0;
+    for (int it = 0; it < 300; it++) {
+        memcpy(mut, buf, n);
+        for (int k = 0; k < 1 + it % 4; k++) mut[rng_below(&r, n)] = (unsigned char)rng_below(&r, 256);
+        FILE *o = fopen(tmp, "wb");
+        fwrite(mut, 1, n, o);
+        fclose(o);
+        dshap_model m;
+        dshap_status st = onnx_import(&m, tmp, NULL, layout_find("ntu25"));
+        if (!st) {
+            model_free(&m);
+            continue;
+        }
+        failed++;
+        named += strstr(dshap_last_error(), tmp) != NULL && !strchr(dshap_last_error(), '\n');
+    }
+    EXPECT(named == failed, "mutations: %d of %d failures did not name the file in one line", failed - named, failed);
+    unlink(tmp);
+}
+
 static void expect_refused(const char *file, const char *layout, const char *message) {
     char p[4200];
     dshap_model m;
@@ -326,10 +382,12 @@ int main(int argc, char **argv) {
     test_stgcn("stgcn_tiny_op17.onnx");
     test_actzoo();
     test_misc();
+    test_branches();
     expect_refused("bad_convtranspose.onnx", "ntu25",
                    ": node '/up/ConvTranspose' (ConvTranspose) is not supported; nearest: Conv");
     expect_refused("bad_rank3.onnx", "ntu25", ": input 'x' has rank 3; expected (N, C, T, V)");
     expect_refused("stgcn_v20.onnx", "ntu25", ": input 'x' has V = 20 joints; the ntu25 layout has 25");
     test_truncated();
+    test_mutations();
     return tl_finish("test_onnx_import");
 }
