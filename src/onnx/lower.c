@@ -290,6 +290,7 @@ static dshap_status lower_pool(lowering *lw, const og_node *n, int max) {
     node *nd = lw_emit(lw, n, OP_POOL, 1, &x, n->out[0], x->rank, s);
     if (!nd) return lw->st;
     copy_spatial(nd, &t);
+    nd->axis = 1 - batch_dropped(x); /* the channel axis of the per-sample shape */
     nd->pool = max;
     nd->count_include_pad = (int)og_attr_int(n, "count_include_pad", 0);
     return DSHAP_OK;

@@ -27,13 +27,13 @@ dshap_status og_copy_node(og_graph *g, const og_node *n) {
 }
 
 dshap_status walk_node(lowering *lw, const og_node *n) {
-    int folded;
-    TRY(fold_node(&lw->vs, n, &folded));
-    if (folded) return DSHAP_OK;
     for (int i = 0; i < n->n_out; i++)
         if (values_find(&lw->vs, n->out[i]))
             FAIL(DSHAP_EFORMAT, "%s: node '%s' (%s) writes '%s', which is already defined", lw->path, n->name, n->op,
                  n->out[i]);
+    int folded;
+    TRY(fold_node(&lw->vs, n, &folded));
+    if (folded) return DSHAP_OK;
     TRY(lower_node(lw, n));
     return og_copy_node(&lw->out, n);
 }
