@@ -44,7 +44,8 @@ static void result_free(result *r) {
     free(r->residual);
 }
 
-static void expect_same(const result *a, const result *b, int64_t n_values, int64_t n, int n_k, int K, const char *what) {
+static void expect_same(const result *a, const result *b, int64_t n_values, int64_t n, int n_k, int K,
+                        const char *what) {
     EXPECT(!memcmp(a->values, b->values, sizeof(float) * (size_t)n_values), "%s: values differ from one process", what);
     EXPECT(!memcmp(a->output, b->output, sizeof(float) * (size_t)(n * K)), "%s: output differs", what);
     EXPECT(!memcmp(a->residual, b->residual, sizeof(float) * (size_t)(n * n_k)), "%s: residual differs", what);
