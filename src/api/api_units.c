@@ -28,7 +28,9 @@ dshap_status api_call_init(api_call *c, dshap_explainer_t *e, const float *x, in
     c->n_k = n_k;
     c->K = net->arch.num_class;
     c->g = explainer_gran(e);
-    c->F = (int64_t)ARCH_BRANCHES * c->g.C * c->g.T * c->g.V * c->g.M;
+    dshap_model_info info;
+    dshap_model_get_info(e->m, &info);
+    c->F = info.sample_size;
     c->G = gran_size(&c->g);
     c->block = e->o.block < n ? e->o.block : (int)n;
     c->chunk = e->o.chunk < e->R ? e->o.chunk : e->R;
