@@ -86,7 +86,7 @@ RS_FN double rs_sigmoid_secant(double a, double b, double *sa) {
     double series = 1 - d * (1.0 / 2 - d * (1.0 / 6 - d * (1.0 / 24 - d * (1.0 / 120))));
     double q = 1 / ((1 + u) * (1 + w));
     *sa = (1 + w) * q;
-    return small ? series * q : (1 - u * w) / d * q;
+    return small ? series * q : (1 - u * w) / (small ? 1 : d) * q;
 }
 
 RS_FN double rs_hardswish(double x) { return x <= -3 ? 0 : (x >= 3 ? x : x * (x + 3) / 6); }
@@ -96,20 +96,26 @@ RS_FN double rs_hardswish(double x) { return x <= -3 ? 0 : (x >= 3 ? x : x * (x 
 RS_FN double rs_act_secant(int act, float a, float b) {
     double x = a, r = b, d = x - r; /* exact */
     switch (act) {
-    case ACT_RELU: { /* in float (vectorises): on one segment the numerator is the
-                      * same rounded difference as the denominator (1 or 0 exactly),
-                      * across a kink each side rounds once; a − b = 0 only at a = b */
-        float df = a - b, gf = (a > 0 ? a : 0) - (b > 0 ? b : 0);
-        return df == 0 ? (a > 0 ? 1.0f : 0.0f) : gf / df;
+    /* Each branch is a select and no quotient has a zero divisor (GCC keeps a
+     * possibly trapping division out of if-conversion): the loops vectorise. */
+    case ACT_RELU: { /* in float: on one segment the numerator is the same rounded
+                      * difference as the denominator (1 or 0 exactly), across a
+                      * kink each side rounds once; a − b = 0 only at a = b */
+        float df = a - b, gf = (a > 0 ? a : 0.0f) - (b > 0 ? b : 0.0f);
+        float at = a > 0 ? 1.0f : 0.0f, q = gf / (df == 0 ? 1.0f : df);
+        return df == 0 ? at : q;
     }
     case ACT_RELU6: {
-        float df = a - b, gf = (a < 0 ? 0 : (a > 6 ? 6 : a)) - (b < 0 ? 0 : (b > 6 ? 6 : b));
-        return df == 0 ? (a > 0 && a < 6 ? 1.0f : 0.0f) : gf / df;
+        float df = a - b, gf = (a < 0 ? 0.0f : (a > 6 ? 6.0f : a)) - (b < 0 ? 0.0f : (b > 6 ? 6.0f : b));
+        float at = (a > 0) & (a < 6) ? 1.0f : 0.0f, q = gf / (df == 0 ? 1.0f : df);
+        return df == 0 ? at : q;
     }
-    case ACT_HARDSWISH: /* inside (−3, 3): x(x + 3)/6 − r(r + 3)/6 = d (x + r + 3)/6 */
-        if (x > -3 && x < 3 && r > -3 && r < 3) return (x + r + 3) / 6;
-        if (d == 0) return x < -3 ? 0.0 : (x > 3 ? 1.0 : (2 * x + 3) / 6); /* x = ±3: act.h's (2x + 3)/6 */
-        return (rs_hardswish(x) - rs_hardswish(r)) / d;
+    case ACT_HARDSWISH: { /* inside (−3, 3): x(x + 3)/6 − r(r + 3)/6 = d (x + r + 3)/6 */
+        double q = (rs_hardswish(x) - rs_hardswish(r)) / (d == 0 ? 1 : d);
+        double at = x < -3 ? 0.0 : (x > 3 ? 1.0 : (2 * x + 3) / 6); /* x = ±3: act.h's (2x + 3)/6 */
+        int inside = (x > -3) & (x < 3) & (r > -3) & (r < 3);
+        return inside ? (x + r + 3) / 6 : (d == 0 ? at : q);
+    }
     case ACT_SILU: { /* x σ(x) − r σ(r) = d σ(x) + r (σ(x) − σ(r)) */
         double sx, sec = rs_sigmoid_secant(x, r, &sx);
         return sx + r * sec;
