@@ -13,8 +13,8 @@
 /* One loop per (g, rule, acc), the rule and g fixed outside it, so that each
  * loop body is straight-line selects: the loops without a libm call (every
  * exact secant, rescale.h; the derivatives of ReLU, ReLU6 and Hardswish)
- * vectorise (in the AVX-512 clone; GCC 12 leaves the AVX2 and SSE2 clones
- * scalar). */
+ * vectorise in every clone (with -fno-trapping-math for this file,
+ * CMakeLists.txt: a select's unused lane may divide by zero). */
 #define SLOPE_LOOP(SLOPE)                                                                    \
     if (acc)                                                                                 \
         for (int64_t e = 0; e < S; e++) mx[e] += (float)(my[e] * (SLOPE));                   \

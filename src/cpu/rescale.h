@@ -97,7 +97,7 @@ RS_FN double rs_act_secant(int act, float a, float b) {
     double x = a, r = b, d = x - r; /* exact */
     switch (act) {
     /* Each branch is a select and no quotient has a zero divisor (GCC keeps a
-     * possibly trapping division out of if-conversion): the loops vectorise. */
+     * division by a possible zero out of if-conversion): the loops vectorise. */
     case ACT_RELU: { /* in float: on one segment the numerator is the same rounded
                       * difference as the denominator (1 or 0 exactly), across a
                       * kink each side rounds once; a − b = 0 only at a = b */
