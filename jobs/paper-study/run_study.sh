@@ -353,6 +353,8 @@ pert_md() { # k by selection
     echo
     echo "top: the k highest positive mean scores; bottom: the k lowest; random: mean +- sd over $repeats seeded draws. [perturbation_$ds.csv](tables/perturbation_$ds.csv)"
     echo
+    echo "The edge perturbation is weak by construction: E[0] weighs only the self-loops (A[0] of the distance partitions is diagonal); training leaves E near its initial 1 (the planted models: E[0] within 0.71-1.08, range 0.17-0.31 per layer), so amplify adds about thresh x range = 0.1-0.15 to a joint's own term; and a joint whose self-loop is cut still reaches the next layer through the other partitions (its neighbours) and the residual of every SGC block, which carry the planted limb-end sets' motion between their adjacent joints. The freeze curves below perturb the input instead."
+    echo
     pert_md "$report/tables/perturbation_$ds.csv"
     if [ -f "$report/tables/planted_$ds.csv" ]; then
       echo
