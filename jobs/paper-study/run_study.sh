@@ -199,7 +199,7 @@ for ds in $datasets; do
     # few joints rarely flips a prediction, and accuracy then ties random with bottom
     kmax=$(printf '%s' "$kk" | tr ',.' '  ' | awk '{ print $NF }')
     cm=$(opt freeze_metric probability)
-    fz=(--pg-perturb freeze --pg-k "$(opt pg_k 3)" --curve-k "$kmax" --curve-metric "$cm" --repeats "$(opt freeze_repeats 20)" --seed "$seed" --quiet)
+    fz=(--pg-perturb freeze --pg-k "$(opt pg_k 3)" --curve-k "$kmax" --curve-metric "$cm" --repeats "$(opt freeze_repeats 10)" --seed "$seed" --quiet)
     dsh evaluate --data "$d/eval.h5" --model "$d/model.h5" "${ev[@]}" "${fz[@]}" --label SHAP \
       --curves "$d/curves_freeze_shap.h5" --curves-csv "$d/curves_freeze_shap.csv" -o "$d/evaluation.h5" --csv "$report/tables/planted_$ds.csv"
     dsh evaluate --data "$d/eval.h5" --model "$d/model.h5" --scores "GC-main-TCN=$A:/gradcam/$tcn/joint" "${fz[@]}" --label Grad-CAM \
@@ -370,7 +370,7 @@ pert_md() { # k by selection
       echo
       echo "## Table: perturbation by freezing joints, $ds (each sample's k selected joints held at their time mean)"
       echo
-      echo "Here the input itself loses the joints' motion: top = the sample's k highest scores, bottom = its k lowest (signed: SHAP's most negative joints are evidence against the class, so freezing them may raise the probability), random: mean +- sd over $(opt freeze_repeats 20) seeded draws per sample. Metric: $(opt freeze_metric probability)$( [ "$(opt freeze_metric probability)" = probability ] && echo " (the mean softmax probability of the labelled class: the models are so confident that freezing a few joints rarely flips a prediction, and accuracy ties random with bottom)"). [perturbation_freeze_$ds.csv](tables/perturbation_freeze_$ds.csv)"
+      echo "Here the input itself loses the joints' motion: top = the sample's k highest scores, bottom = its k lowest (signed: SHAP's most negative joints are evidence against the class, so freezing them may raise the probability), random: mean +- sd over $(opt freeze_repeats 10) seeded draws per sample. Metric: $(opt freeze_metric probability)$( [ "$(opt freeze_metric probability)" = probability ] && echo " (the mean softmax probability of the labelled class: the models are so confident that freezing a few joints rarely flips a prediction, and accuracy ties random with bottom)"). [perturbation_freeze_$ds.csv](tables/perturbation_freeze_$ds.csv)"
       echo
       pert_md "$report/tables/perturbation_freeze_$ds.csv"
       echo
