@@ -27,7 +27,7 @@ void bench_die(const char *prog, const char *fmt, ...) {
 void bench_load(const char *prog, const char *model, const char *data, int n_i, int n_r, bench_inputs *b) {
     if (model_load(&b->m, model) || net_build(&b->net, &b->m)) die(prog);
     inputs_src src;
-    if (inputs_open(&src, data, &b->m.arch)) die(prog);
+    if (inputs_open(&src, data, &b->net)) die(prog);
     if (src.N < n_i + n_r) {
         fprintf(stderr, "%s: %s has %lld samples, need %d\n", prog, data, (long long)src.N, n_i + n_r);
         exit(2);

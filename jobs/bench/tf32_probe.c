@@ -103,7 +103,7 @@ static void run(const dshap_net *net, const float *xi, const float *xr, int n_i,
     float *logits = malloc(sizeof(float) * (size_t)(n_i > n_r ? n_i : n_r) * a->num_class);
     if (cpu_engine_ops.forward_ref(e, xr, n_r, logits) || cpu_engine_ops.forward_inst(e, xi, n_i, logits))
         DIE("forward");
-    granularity gj = {STORE_JOINT, 0, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons};
+    granularity gj = {STORE_JOINT, 0, ARCH_BRANCHES, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons};
     granularity gf = gj;
     gf.kind = STORE_FULL;
     int64_t nk = (int64_t)n_i * n_k;
@@ -154,7 +154,7 @@ int main(int argc, char **argv) {
     const float *xi = in.xi, *xr = in.xr;
     int64_t F = in.F;
     if (n_k > a->num_class) n_k = a->num_class;
-    granularity g = {STORE_JOINT, 0, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons};
+    granularity g = {STORE_JOINT, 0, ARCH_BRANCHES, 2 * a->in_channels, a->num_frames, a->layout->V, a->num_persons};
     int64_t nk = (int64_t)n_i * n_k, Gj = gran_size(&g);
     g.kind = STORE_FULL;
     int64_t Gf = gran_size(&g);

@@ -5,7 +5,8 @@ tests/unit/test_shap_fixtures.c states them (README "Accuracy"): every
 (instance, class, branch) sum within 1e-4 * its sum of |phi|; elementwise
 within 1e-4 * max |phi|, except rules 'shap' on the two networks where shap
 rescales a softmax elementwise (an ill-conditioned multiplier that float32
-activations cannot reproduce better than shap itself does): 5e-2 there."""
+activations cannot reproduce better than shap itself does): there twice
+shap.DeepExplainer's own float32-vs-float64 miss on that fixture."""
 import glob
 import os
 
@@ -19,8 +20,9 @@ from conftest import FIXTURES
 NAMES = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(FIXTURES, "shap", "*.h5")))
 
 
-# rules shap, shap's elementwise softmax rule (test_shap_fixtures.c's list)
-SHAP_SOFTMAX_LOOSE = {"ntu_xview", "sg_pa_tanh_cp19"}
+# rules shap, shap's elementwise softmax rule (test_shap_fixtures.c's list):
+# shap's own float32 miss there, of max |phi|
+SHAP_SOFTMAX_LOOSE = {"ntu_xview": 9.3e-3, "sg_pa_tanh_cp19": 2.5e-2}
 
 
 def compare(ours, ref, tol):
@@ -50,7 +52,7 @@ def test_explain_matches_reference(name, rules):
         ref, ev = np.asarray(f[rules + "_values"]), np.asarray(f["expected_value"])
     e = dshap.DeepExplainer(os.path.join(FIXTURES, "forward", name + ".model.h5"), bg, rules=rules, progress=False)
     r = e.explain(x, classes=cls, store="full")
-    tol = 5e-2 if rules == "shap" and name in SHAP_SOFTMAX_LOOSE else 1e-4
+    tol = 2 * SHAP_SOFTMAX_LOOSE[name] if rules == "shap" and name in SHAP_SOFTMAX_LOOSE else 1e-4
     compare(r.values.astype(np.float64), ref, tol)
     np.testing.assert_allclose(e.expected_value, ev, rtol=1e-5, atol=1e-6)
 

@@ -14,8 +14,8 @@ static const char *help =
     "         [--model m.h5 [--pg-k 3] [--pg-perturb noise|freeze] [--pg-sigma 0.05]\n"
     "         [--repeats 8] [--seed S]]\n"
     "         [--perturbed p.h5 --perturbed-scores [NAME=]FILE:DATASET ...]\n"
-    "         [--curves curves.h5 [--curves-csv c.csv] [--curve-k 10] [--curve-metric accuracy|auc-grouped]\n"
-    "          [--label NAME]] [--quiet]\n"
+    "         [--curves curves.h5 [--curves-csv c.csv] [--curve-k 10]\n"
+    "          [--curve-metric accuracy|auc-grouped|probability] [--label NAME]] [--quiet]\n"
     "       dshap evaluate jitter --data d.h5 --sigma 0.005 --copies P [--seed S] -o p.h5\n"
     "Per score source and sample (sources as in 'dshap perturb --help'; higher = more\n"
     "important, signed scores as stored):\n"
@@ -36,8 +36,10 @@ static const char *help =
     "    in the order of --scores\n"
     "  freeze curves (with --model and --curves): for k = 1..curve-k, each sample's k\n"
     "    top / bottom / random (--repeats seeded draws) joints of the FIRST source held\n"
-    "    at their time mean, the metric on all samples (accuracy, or the infant-level\n"
-    "    AUC over /group); dshap perturb's curves format, for dshap plot perturb\n"
+    "    at their time mean (top: the k highest scores, bottom: the k lowest, signed),\n"
+    "    the metric on all samples (accuracy; the infant-level AUC over /group; or\n"
+    "    probability: the mean softmax probability of the labelled class, which a\n"
+    "    confident model's accuracy hides); dshap perturb's curves format\n"
     "Writes /sources, /recovery/{auc, precision}, /pgi, /pgu, /ris, /ros (S, N; NaN where\n"
     "undefined) and a CSV of means (sd) per source (RIS/ROS: median of log10).\n"
     "jitter: P copies of every sample with N(0, sigma^2) added to every coordinate of\n"
@@ -150,8 +152,12 @@ int cmd_evaluate(int argc, char **argv) {
             if (int_opt("evaluate", "--curve-k", optarg, 1, 64, &o.curve_k)) return EXIT_USAGE;
             break;
         case 'x':
-            if (two_way_opt("evaluate", "--curve-metric", optarg, "accuracy", "auc-grouped", &o.curve_auc))
-                return EXIT_USAGE;
+            if (!strcmp(optarg, "accuracy")) o.curve_metric = MET_ACCURACY;
+            else if (!strcmp(optarg, "auc-grouped")) o.curve_metric = MET_AUC_GROUPED;
+            else if (!strcmp(optarg, "probability")) o.curve_metric = MET_PROBABILITY;
+            else
+                return cli_usage_error("evaluate", "--curve-metric expects accuracy, auc-grouped or probability, got '%s'",
+                                       optarg);
             break;
         case 'G':
             if (two_way_opt("evaluate", "--pg-perturb", optarg, "noise", "freeze", &o.pg_freeze)) return EXIT_USAGE;

@@ -11,7 +11,7 @@
 static const char *help =
     "usage: dshap perturb --model m.h5 --data d.h5 --scores [NAME=]FILE:DATASET -o curves.h5\n"
     "         [--k 1..10] [--select top,bottom,random] [--mode amplify|toward-zero|zero-out]\n"
-    "         [--thresh X] [--seed S] [--repeats R] [--metric accuracy|auc-grouped|agreement]\n"
+    "         [--thresh X] [--seed S] [--repeats R] [--metric accuracy|auc-grouped|agreement|probability]\n"
     "         [--sets global|per-sample] [--score-class auto|true|C] [--range original|sequential]\n"
     "         [--no-sign-switch] [--csv curves.csv] [--label NAME] [--save-model FILE] [--quiet]\n"
     "For each k, changes the self-loop E[0, j, j] of partition 0 in every SGC layer\n"
@@ -35,7 +35,9 @@ static const char *help =
     "  --metric      accuracy (top-1), or auc-grouped: softmax, class-1 probability per\n"
     "                window, median per /group, ROC AUC across groups (ties count half);\n"
     "                agreement: top-1 equal to the unperturbed model's (no labels needed;\n"
-    "                shows a perturbation's effect on untrained, random-weight models)\n"
+    "                shows a perturbation's effect on untrained, random-weight models);\n"
+    "                probability: the mean softmax probability of the labelled class (moves\n"
+    "                while a confident model's top-1 stays put)\n"
     "  --k           1..10 (default), a single k, or a list 1,2,5\n"
     "  --save-model  write the model perturbed for the first selection at the largest k\n"
     "Defaults: --select top,bottom,random --mode amplify --thresh 0.5 --seed 0 --repeats 5.\n"
@@ -114,7 +116,10 @@ int cmd_perturb(int argc, char **argv) {
             if (!strcmp(optarg, "accuracy")) o.metric = MET_ACCURACY;
             else if (!strcmp(optarg, "auc-grouped")) o.metric = MET_AUC_GROUPED;
             else if (!strcmp(optarg, "agreement")) o.metric = MET_AGREEMENT;
-            else return cli_usage_error("perturb", "--metric expects accuracy, auc-grouped or agreement, got '%s'", optarg);
+            else if (!strcmp(optarg, "probability")) o.metric = MET_PROBABILITY;
+            else
+                return cli_usage_error("perturb", "--metric expects accuracy, auc-grouped, agreement or probability, got '%s'",
+                                       optarg);
             break;
         case 'g':
             if (!strcmp(optarg, "global")) o.per_sample = 0;

@@ -10,35 +10,44 @@
 #include "engine/arch.h"
 #include "engine/net.h"
 
-/* The slope of one element pair, in double (rescale.h); every branch is a
- * select, so the loop below vectorises where g has no libm call. */
-static inline double act_slope(int act, rule_kind rule, float xi, float xr) {
-    if (rule == RULE_AT_INST) return act_derivative(act, xi);
-    if (rule == RULE_AT_REF) return act_derivative(act, xr);
-    /* shap's switch to g'(x_ref) (the secant at xi = xr) */
-    if (rule == RULE_SHAP_RESCALE && fabs((double)xi - (double)xr) < RESCALE_EPS) xi = xr;
-    return rs_act_secant(act, xi, xr);
-}
+/* One loop per (g, rule, acc), the rule and g fixed outside it, so that each
+ * loop body is straight-line selects: the loops without a libm call (every
+ * exact secant, rescale.h; the derivatives of ReLU, ReLU6 and Hardswish)
+ * vectorise in every clone (with -fno-trapping-math for this file,
+ * CMakeLists.txt: a select's unused lane may divide by zero). */
+#define SLOPE_LOOP(SLOPE)                                                                    \
+    if (acc)                                                                                 \
+        for (int64_t e = 0; e < S; e++) mx[e] += (float)(my[e] * (SLOPE));                   \
+    else                                                                                     \
+        for (int64_t e = 0; e < S; e++) mx[e] = (float)(my[e] * (SLOPE));
 
-#define ACT_RULE_LOOP(KIND)                                                                         \
-    if (acc)                                                                                        \
-        for (int64_t e = 0; e < S; e++) mx[e] += (float)(my[e] * act_slope(KIND, rule, xi[e], xr[e])); \
-    else                                                                                            \
-        for (int64_t e = 0; e < S; e++) mx[e] = (float)(my[e] * act_slope(KIND, rule, xi[e], xr[e]));  \
+/* shap's switch to g'(x_ref) where |Δx| < 1e-6 is the secant at xi = xr */
+#define SHAP_XI(e) (fabs((double)xi[e] - (double)xr[e]) < RESCALE_EPS ? xr[e] : xi[e])
+
+#define ACT_RULE_LOOPS(KIND)                                                                 \
+    switch (rule) {                                                                          \
+    case RULE_AT_INST: SLOPE_LOOP(act_derivative(KIND, xi[e])) break;                       \
+    case RULE_AT_REF: SLOPE_LOOP(act_derivative(KIND, xr[e])) break;                        \
+    case RULE_SHAP_RESCALE: SLOPE_LOOP(rs_act_secant(KIND, SHAP_XI(e), xr[e])) break;       \
+    default: SLOPE_LOOP(rs_act_secant(KIND, xi[e], xr[e])) break;                           \
+    }                                                                                        \
     break;
 
 /* One row; cloned per vector width (the same IEEE operations in each). */
 CPU_CLONES static void act_rule_row(float *mx, const float *my, const float *xi, const float *xr, int64_t S, int act,
                                     rule_kind rule, int acc) {
     switch (act) {
-    case ACT_RELU: ACT_RULE_LOOP(ACT_RELU)
-    case ACT_RELU6: ACT_RULE_LOOP(ACT_RELU6)
-    case ACT_HARDSWISH: ACT_RULE_LOOP(ACT_HARDSWISH)
-    case ACT_SILU: ACT_RULE_LOOP(ACT_SILU)
-    case ACT_SIGMOID: ACT_RULE_LOOP(ACT_SIGMOID)
-    case ACT_TANH: ACT_RULE_LOOP(ACT_TANH)
+    case ACT_RELU: ACT_RULE_LOOPS(ACT_RELU)
+    case ACT_RELU6: ACT_RULE_LOOPS(ACT_RELU6)
+    case ACT_HARDSWISH: ACT_RULE_LOOPS(ACT_HARDSWISH)
+    case ACT_SILU: ACT_RULE_LOOPS(ACT_SILU)
+    case ACT_SIGMOID: ACT_RULE_LOOPS(ACT_SIGMOID)
+    case ACT_TANH: ACT_RULE_LOOPS(ACT_TANH)
     }
 }
+#undef ACT_RULE_LOOPS
+#undef SHAP_XI
+#undef SLOPE_LOOP
 
 void act_deeplift_cpu(float *m_x, const float *m_y, const float *x_i, const float *x_r, pair_rows rows, int64_t S,
                       int act, rule_kind rule, int acc) {
@@ -47,7 +56,6 @@ void act_deeplift_cpu(float *m_x, const float *m_y, const float *x_i, const floa
         act_rule_row(m_x + (int64_t)q * S, m_y + (int64_t)q * S, x_i + (int64_t)rows.xi[q] * S,
                      x_r + (int64_t)rows.xr[q] * S, S, act, rule, acc);
 }
-#undef ACT_RULE_LOOP
 
 /* Lines along `axis`: length L, stride St between elements; `lines` per row. */
 static void line_geometry(shape3 s, int axis, int *L, int64_t *St, int64_t *lines) {

@@ -1,23 +1,27 @@
 /* The exact rules' rescale secants, in forms that stay accurate as Δx → 0
  * (issue 18). Shared by the CPU kernels (deeplift_cpu.c, deeplift_nd.c) and
  * the CUDA element bodies (cuda/elem.h, elem_nd.h), so the twins compute one
- * formula; device and host libm may differ by an ulp of a double, which the
- * rounding to float almost always hides.
+ * formula; the ShapGCN activations' secants call no libm function (rs_exp
+ * below), so host and device round the same operations; the imported-graph
+ * ones (rs_act_secant_p) call double libm, where device and host may differ
+ * by an ulp of a double, which the rounding to float almost always hides.
  *
  * Why: the quotient (g(x) − g(r)) / (x − r) of float32 values loses
  * ulp(g) / |Δx| to cancellation (1 % at Δx = 1e-5), and a |Δx| < 1e-6 switch
  * to g'(x_r) jumps at a kink (ReLU pairs straddling 0). Here every secant is
- * evaluated in double from the stored float32 activations (their difference
- * is exact in double; σ's exponentials by float libm calls, below), through an identity without cancellation where g is
- * smooth (σ; tanh and SiLU through σ), and equals g'(x) only where x = r
+ * evaluated from the stored float32 activations (their difference is exact
+ * in double) through an identity without cancellation where g is smooth (σ
+ * in double; tanh and SiLU through σ), and equals g'(x) only where x = r
  * exactly: a continuous function of (x, r) wherever g is C¹, so float32
  * activations give the float64 reference's multiplier to their own
- * rounding. */
+ * rounding. Every branch is a select, so the kernels' loops over the
+ * elements of a pair vectorise. */
 #ifndef DSHAP_RESCALE_H
 #define DSHAP_RESCALE_H
 
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "cpu/act.h"
 #include "engine/arch.h"
@@ -31,37 +35,61 @@
 /* expm1(d) / d, 1 at 0: relative accuracy of expm1 for every d */
 RS_FN double rs_expc(double d) { return d == 0 ? 1.0 : expm1(d) / d; }
 
-/* expf and expm1f as glibc gives them (correctly rounded but for rare
- * cases); on the device through double and one rounding, as elem.h's el_exp */
-RS_FN float rs_expf(float x) {
-#ifdef __CUDA_ARCH__
-    return (float)exp((double)x);
-#else
-    return expf(x);
-#endif
+/* e^x in double without libm, so that the loops over the element pairs
+ * vectorise and host and device round the same operations (no libm ulp
+ * differences between the twins). For |x| ≤ 600: x = k ln2 + r with
+ * k = round(x / ln2) (by the 1.5·2^52 shifter), ln2 in two parts (k·LN2_HI
+ * exact: LN2_HI has 32 significant bits), |r| ≤ 0.3466, e^r by its Taylor
+ * polynomial to r^13 (truncation < 13!^-1 · 0.3466^14 · e^0.3466 < 6e-18),
+ * times 2^k built in the exponent bits. Error: about an ulp of a double
+ * (test_rescale: 1.8e-16 relative at most against expl, asserted ≤ 1e-15).
+ * Callers keep |x| ≤ 600 (2^k stays a normal double). */
+RS_FN double rs_exp(double x) {
+    const double log2e = 1.4426950408889634, shifter = 6755399441055744.0; /* 1.5·2^52 */
+    const double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
+    double t = x * log2e + shifter, k = t - shifter;
+    double r = (x - k * ln2_hi) - k * ln2_lo;
+    double p = 1.0 / 6227020800.0; /* 1/13! */
+    p = p * r + 1.0 / 479001600.0;
+    p = p * r + 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    uint64_t tb, sb;
+    double scale;
+    memcpy(&tb, &t, sizeof tb); /* low bits: k in two's complement, offset by the shifter's */
+    sb = (tb + 1023) << 52;     /* the shift drops the shifter's high bits: (k + 1023) << 52 */
+    memcpy(&scale, &sb, sizeof scale);
+    return p * scale;
 }
 
-RS_FN float rs_expm1f(float x) {
-#ifdef __CUDA_ARCH__
-    return (float)expm1((double)x);
-#else
-    return expm1f(x);
-#endif
-}
-
-/* (σ(a) − σ(b)) / (a − b) through σ(a) − σ(b) = σ(a) σ(−b) (1 − e^{−(a − b)})
- * for a ≥ b (the secant is symmetric): three factors in (0, 1] without
- * cancellation, each from one float libm call (relative error ~1 ulp, so the
- * secant is within a few float ulps; float calls: this is the hot loop of
- * SiLU networks). *sa gets σ(a) of the original a, which SiLU needs. */
+/* (σ(a) − σ(b)) / (a − b) in double with u = e^{−a}, w = e^{b}:
+ *   σ(a) − σ(b) = (1 − u w) / ((1 + u)(1 + w)),   u w = e^{−(a − b)},
+ * no cancellation in the denominator; 1 − u w cancels as Δ = a − b → 0, so
+ * below |Δ| = 1e-3 its quotient by Δ is the series 1 − Δ/2 + Δ²/6 − Δ³/24 +
+ * Δ⁴/120 (truncation < 1e-3^5 / 720 relative), and above it (1 − u w) / Δ
+ * has the relative error of u w (≤ 3e-15) times e^{−Δ} / |1 − e^{−Δ}| ≤ 1001:
+ * < 4e-12. So the secant is within 1e-11 relative before its rounding to
+ * float. a, b are clamped to ±300 (σ there is 0 or 1 to 1e-130, far below
+ * float's smallest number, and u w stays finite); Δ is exact (a difference
+ * of floats, or twice one). Both branches are selects. *sa gets
+ * σ(a) = (1 + w)·q. */
 RS_FN double rs_sigmoid_secant(double a, double b, double *sa) {
-    int swap = a < b;
-    double hi = swap ? b : a, lo = swap ? a : b, d = hi - lo;
-    double s_hi = 1 / (1 + (double)rs_expf((float)-hi)), s_nlo = 1 / (1 + (double)rs_expf((float)lo));
-    *sa = swap ? 1 - s_nlo : s_hi;
-    /* d is a float difference: (float)d rounds it, so E uses the rounded d in both places */
-    float df = (float)d;
-    return df == 0 ? s_hi * s_nlo : s_hi * s_nlo * (-(double)rs_expm1f(-df) / df);
+    double d = a - b, ac = a < -300 ? -300 : (a > 300 ? 300 : a), bc = b < -300 ? -300 : (b > 300 ? 300 : b);
+    double u = rs_exp(-ac), w = rs_exp(bc);
+    int small = fabs(d) < 1e-3;
+    double series = 1 - d * (1.0 / 2 - d * (1.0 / 6 - d * (1.0 / 24 - d * (1.0 / 120))));
+    double q = 1 / ((1 + u) * (1 + w));
+    *sa = (1 + w) * q;
+    return small ? series * q : (1 - u * w) / (small ? 1 : d) * q;
 }
 
 RS_FN double rs_hardswish(double x) { return x <= -3 ? 0 : (x >= 3 ? x : x * (x + 3) / 6); }
@@ -71,20 +99,26 @@ RS_FN double rs_hardswish(double x) { return x <= -3 ? 0 : (x >= 3 ? x : x * (x 
 RS_FN double rs_act_secant(int act, float a, float b) {
     double x = a, r = b, d = x - r; /* exact */
     switch (act) {
-    case ACT_RELU: { /* in float (vectorises): on one segment the numerator is the
-                      * same rounded difference as the denominator (1 or 0 exactly),
-                      * across a kink each side rounds once; a − b = 0 only at a = b */
-        float df = a - b, gf = (a > 0 ? a : 0) - (b > 0 ? b : 0);
-        return df == 0 ? (a > 0 ? 1.0f : 0.0f) : gf / df;
+    /* Each branch is a select and no quotient has a zero divisor (GCC keeps a
+     * division by a possible zero out of if-conversion): the loops vectorise. */
+    case ACT_RELU: { /* in float: on one segment the numerator is the same rounded
+                      * difference as the denominator (1 or 0 exactly), across a
+                      * kink each side rounds once; a − b = 0 only at a = b */
+        float df = a - b, gf = (a > 0 ? a : 0.0f) - (b > 0 ? b : 0.0f);
+        float at = a > 0 ? 1.0f : 0.0f, q = gf / (df == 0 ? 1.0f : df);
+        return df == 0 ? at : q;
     }
     case ACT_RELU6: {
-        float df = a - b, gf = (a < 0 ? 0 : (a > 6 ? 6 : a)) - (b < 0 ? 0 : (b > 6 ? 6 : b));
-        return df == 0 ? (a > 0 && a < 6 ? 1.0f : 0.0f) : gf / df;
+        float df = a - b, gf = (a < 0 ? 0.0f : (a > 6 ? 6.0f : a)) - (b < 0 ? 0.0f : (b > 6 ? 6.0f : b));
+        float at = (a > 0) & (a < 6) ? 1.0f : 0.0f, q = gf / (df == 0 ? 1.0f : df);
+        return df == 0 ? at : q;
     }
-    case ACT_HARDSWISH: /* inside (−3, 3): x(x + 3)/6 − r(r + 3)/6 = d (x + r + 3)/6 */
-        if (x > -3 && x < 3 && r > -3 && r < 3) return (x + r + 3) / 6;
-        if (d == 0) return x < -3 ? 0.0 : (x > 3 ? 1.0 : (2 * x + 3) / 6); /* x = ±3: act.h's (2x + 3)/6 */
-        return (rs_hardswish(x) - rs_hardswish(r)) / d;
+    case ACT_HARDSWISH: { /* inside (−3, 3): x(x + 3)/6 − r(r + 3)/6 = d (x + r + 3)/6 */
+        double q = (rs_hardswish(x) - rs_hardswish(r)) / (d == 0 ? 1 : d);
+        double at = x < -3 ? 0.0 : (x > 3 ? 1.0 : (2 * x + 3) / 6); /* x = ±3: act.h's (2x + 3)/6 */
+        int inside = (x > -3) & (x < 3) & (r > -3) & (r < 3);
+        return inside ? (x + r + 3) / 6 : (d == 0 ? at : q);
+    }
     case ACT_SILU: { /* x σ(x) − r σ(r) = d σ(x) + r (σ(x) − σ(r)) */
         double sx, sec = rs_sigmoid_secant(x, r, &sx);
         return sx + r * sec;

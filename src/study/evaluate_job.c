@@ -207,7 +207,7 @@ static dshap_status freeze_curves(forwarder *fw, const evaluate_opts *o, const r
                                   const char *label) {
     int64_t N = d->info.N, rs = fw->raw_size;
     int C = d->info.C, T = d->info.T, V = d->info.V, M = d->info.M, K = fw->net->arch.num_class, nk = o->curve_k;
-    metric_kind mk = o->curve_auc ? MET_AUC_GROUPED : MET_ACCURACY;
+    metric_kind mk = o->curve_metric;
     float *xb = NULL, *lg = NULL;
     double *runs[3] = {NULL}, base = NAN;
     dshap_status st = DSHAP_OK;
@@ -259,7 +259,7 @@ static dshap_status freeze_curves(forwarder *fw, const evaluate_opts *o, const r
     if (!st) st = h5io_write_attr_int(&f, "/", "format_version", 1);
     if (!st) st = h5io_write_attr_str(&f, "/", "label", label);
     if (!st) st = h5io_write_attr_str(&f, "/", "mode", "freeze-input");
-    if (!st) st = h5io_write_attr_str(&f, "/", "metric", o->curve_auc ? "auc-grouped" : "accuracy");
+    if (!st) st = h5io_write_attr_str(&f, "/", "metric", metric_name(mk));
     if (!st) st = h5io_write_attr_str(&f, "/", "sets", "per-sample");
     if (!st) st = h5io_write_attr_int(&f, "/", "repeats", o->repeats);
     if (!st) st = h5io_write_i32(&f, "/k", 1, &dk, ks);
@@ -297,7 +297,7 @@ static dshap_status freeze_curves(forwarder *fw, const evaluate_opts *o, const r
     if (st) remove(tmp);
     else st = h5io_commit(tmp, o->curves_out);
     if (!st && !o->quiet) {
-        printf("freeze curves (%s, %s): baseline %.3f\n", label, o->curve_auc ? "auc-grouped" : "accuracy", base);
+        printf("freeze curves (%s, %s): baseline %.3f\n", label, metric_name(mk), base);
         for (int s = 0; s < 3; s++) {
             printf("  %-7s", sel_name[s]);
             for (int q = 0; q < nk; q++) {

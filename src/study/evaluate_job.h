@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "study/perturb_job.h"
 
 #define EVAL_MAX_SOURCES 32
 
@@ -32,7 +33,7 @@ typedef struct {
      * k top / bottom / random (repeats draws) joints held at their time mean,
      * the metric of the model on all samples (dshap perturb's curves format). */
     int curve_k;
-    int curve_auc;                          /* infant-level AUC (/group) instead of accuracy */
+    metric_kind curve_metric;               /* accuracy, auc-grouped (/group) or probability */
     const char *curves_out, *curves_csv, *curves_label;
     int quiet;
 } evaluate_opts;

@@ -22,12 +22,20 @@ const char *select_name(select_kind s) {
     return n[s];
 }
 
-static const char *metric_name(metric_kind m) {
-    return m == MET_ACCURACY ? "accuracy" : m == MET_AUC_GROUPED ? "auc-grouped" : "agreement";
+const char *metric_name(metric_kind m) {
+    return m == MET_ACCURACY ? "accuracy" : m == MET_AUC_GROUPED ? "auc-grouped" : m == MET_AGREEMENT ? "agreement" : "probability";
 }
 
 static const char *mode_name(perturb_mode m) {
     return m == PM_AMPLIFY ? "amplify" : m == PM_TOWARD_ZERO ? "toward-zero" : "zero-out";
+}
+
+/* Softmax probability of class c of logits z (K), in double. */
+static double softmax_at(const float *z, int K, int c) {
+    double mx = z[0], den = 0;
+    for (int k = 1; k < K; k++) mx = fmax(mx, z[k]);
+    for (int k = 0; k < K; k++) den += exp(z[k] - mx);
+    return exp(z[c] - mx) / den;
 }
 
 dshap_status perturb_metric(metric_kind m, const float *logits, int64_t N, int K, const int32_t *labels,
@@ -44,6 +52,16 @@ dshap_status perturb_metric(metric_kind m, const float *logits, int64_t N, int K
         *out = (double)ok / (double)N;
         return DSHAP_OK;
     }
+    if (m == MET_PROBABILITY) {
+        double sum = 0;
+        for (int64_t i = 0; i < N; i++) {
+            if (labels[i] < 0 || labels[i] >= K)
+                FAIL(DSHAP_EFORMAT, "label %d of sample %lld is not one of the model's %d classes", labels[i], (long long)i, K);
+            sum += softmax_at(logits + i * K, K, labels[i]);
+        }
+        *out = sum / (double)N;
+        return DSHAP_OK;
+    }
     if (!group) FAIL(DSHAP_EINVAL, "--metric auc-grouped needs /group (infant of each window) in the data");
     if (K < 2) FAIL(DSHAP_EINVAL, "--metric auc-grouped needs at least 2 classes");
     /* Groups in order of first appearance. */
@@ -57,11 +75,7 @@ dshap_status perturb_metric(metric_kind m, const float *logits, int64_t N, int K
     CHECK(dshap_calloc((void **)&buf, (size_t)N, sizeof *buf, "scores"));
     CHECK(dshap_calloc((void **)&glabel, (size_t)N, sizeof *glabel, "labels"));
     for (int64_t i = 0; i < N; i++) {
-        const float *z = logits + i * K;
-        double mx = z[0], den = 0;
-        for (int k = 1; k < K; k++) mx = fmax(mx, z[k]);
-        for (int k = 0; k < K; k++) den += exp(z[k] - mx);
-        p[i] = exp(z[1] - mx) / den;
+        p[i] = softmax_at(logits + i * K, K, 1);
     }
     int32_t *seen = NULL;
     CHECK(dshap_calloc((void **)&seen, (size_t)N, sizeof *seen, "groups"));

@@ -13,13 +13,15 @@
  * two networks where shap rescales a softmax elementwise (Δy_i/Δx_i, shap's
  * nonlinear_1d): that multiplier is ill conditioned where Δx_i is small and
  * the line's other inputs move, and float32 activations move attribution
- * between the inputs of a branch by their rounding / Δx_i. There, ≤ 5e-2 ·
- * max |φ| per element, and every (instance, class, branch) sum to 1e-4 ·
- * Σ|φ| of the block (the branch total cannot move: summation-to-delta holds
- * at every cut). shap.DeepExplainer itself on the float32 model misses its
- * float64 values by as much: 2.5e-2 of max |φ| on sg_pa_tanh_cp19 (dshap
- * 1.6e-2), 9.3e-3 on ntu_xview (dshap 9.3e-3). Branch sums are checked on
- * every fixture and both rule sets. */
+ * between the inputs of a branch by their rounding / Δx_i, so any float32
+ * run of that rule misses the float64 values by the size shap's own does:
+ * shap.DeepExplainer on the float32 model misses its float64 values by
+ * 9.3e-3 of max |φ| on ntu_xview and 2.5e-2 on sg_pa_tanh_cp19. dshap is
+ * held per element to twice shap's own miss on that fixture (its rounding
+ * falls elsewhere: measured 9.3e-3 and 6.1e-3), 1.9e-2 and 5e-2, and every
+ * (instance, class, branch) sum to 1e-4 · Σ|φ| of the block (the branch
+ * total cannot move: summation-to-delta holds at every cut). Branch sums are
+ * checked on every fixture and both rule sets. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +32,6 @@
 #include "testlib.h"
 
 #define TOL 1e-4
-#define SHAP_SOFTMAX_TOL 5e-2 /* rules shap, shap_softmax_loose below */
 
 /* ours / ref in the fixture layout (n, 4, B, n_k) with B = 2C·T·V·M per
  * branch; tol: of max |φ| per element */
@@ -53,15 +54,18 @@ static void compare(const char *name, const char *what, const double *ours, cons
                 EXPECT(fabs(so - sr) <= TOL * sabs + 1e-9, "%s: %s: instance %d branch %d class %d: sum %.9g vs %.9g",
                        name, what, i, br, k, so, sr);
             }
-    EXPECT(worst <= tol * mx, "%s: %s differ: max |diff| %.3g > %.0e x max |phi| %.3g", name, what, worst, tol, mx);
-    printf("%-30s %-6s max |diff| / max |phi| = %.2e (bound %.0e)\n", name, what, worst / mx, tol);
+    EXPECT(worst <= tol * mx, "%s: %s differ: max |diff| %.3g > %.3g x max |phi| %.3g", name, what, worst, tol, mx);
+    printf("%-30s %-6s max |diff| / max |phi| = %.2e (bound %.3g)\n", name, what, worst / mx, tol);
 }
 
 /* Rules shap on the fixtures where shap's elementwise softmax rule meets a
- * small Δx_i (above; measured there, shap.DeepExplainer float32 vs float64:
- * 9.3e-3 and 2.5e-2 of max |φ|): 5e-2 per element. The test checks that
- * these networks do have a softmax that shap rescales. */
-static const char *const shap_softmax_loose[] = {"ntu_xview", "sg_pa_tanh_cp19"};
+ * small Δx_i (above): per element twice shap.DeepExplainer's own miss there
+ * (float32 model vs float64). The test checks that these networks do have a
+ * softmax that shap rescales. */
+static const struct {
+    const char *name;
+    double shap_f32_miss; /* of max |φ| */
+} shap_softmax_loose[] = {{"ntu_xview", 9.3e-3}, {"sg_pa_tanh_cp19", 2.5e-2}};
 
 static int shap_rescales_softmax(const dshap_net *net) {
     for (int i = 0; i < net->n_nodes; i++)
@@ -71,9 +75,9 @@ static int shap_rescales_softmax(const dshap_net *net) {
 
 static double shap_tol(const char *name, const dshap_net *net) {
     for (size_t i = 0; i < sizeof shap_softmax_loose / sizeof *shap_softmax_loose; i++)
-        if (!strcmp(name, shap_softmax_loose[i])) {
+        if (!strcmp(name, shap_softmax_loose[i].name)) {
             EXPECT(shap_rescales_softmax(net), "%s: listed for shap's softmax rule but has no such node", name);
-            return SHAP_SOFTMAX_TOL;
+            return 2 * shap_softmax_loose[i].shap_f32_miss;
         }
     return TOL;
 }

@@ -2,7 +2,7 @@
  * stats.h5 from tests/reference/gen_study.py): Spearman's rho with ties, the
  * infant-level AUC (softmax, median per group, ROC AUC with tied medians),
  * per-joint rank medians / quartiles (dshap rank) and the correlation table
- * (dshap correlate); plus hand-computed AUC cases. */
+ * (dshap correlate); plus hand-computed AUC and labelled-class probability cases. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +89,14 @@ static void auc_by_hand(void) {
     float lg[4] = {0, 1, 0, 1};
     int32_t lab[2] = {0, 1}, grp[2] = {7, 7};
     EXPECT(perturb_metric(MET_AUC_GROUPED, lg, 2, 2, lab, grp, &auc) != DSHAP_OK, "mixed-label group accepted");
+    /* probability of the labelled class: sample 0 logits (0, ln 3) label 1 -> 3/4; sample 1 logits
+     * (0, 0) label 0 -> 1/2 (also an argmax tie, which accuracy would count as class 0); mean 5/8 */
+    float lp[4] = {0, (float)log(3.0), 0, 0};
+    int32_t lab_p[2] = {1, 0}, bad_p[2] = {1, 2};
+    double prob = NAN;
+    EXPECT_OK(perturb_metric(MET_PROBABILITY, lp, 2, 2, lab_p, NULL, &prob));
+    EXPECT(fabs(prob - 0.625) < 1e-7, "probability metric %.17g, expected 0.625", prob);
+    EXPECT(perturb_metric(MET_PROBABILITY, lp, 2, 2, bad_p, NULL, &prob) != DSHAP_OK, "label 2 of a 2-class model accepted");
     /* ranks with ties */
     double x[5] = {3, 1, 3, 2, 3}, r[5];
     EXPECT_OK(stats_rank(x, 5, 1, r));
