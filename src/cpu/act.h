@@ -33,7 +33,7 @@ _Static_assert((int)ACT_ND_FIRST > (int)ACT_COUNT, "imported-graph activations m
 
 /* The imported-graph kinds compile as device code too (cuda/elem_nd.h):
  * one source for both backends. Their float libm calls go, on the device,
- * through double and one rounding (as rescale.h's rs_expf), where CUDA's
+ * through double and one rounding (as elem.h's el_exp), where CUDA's
  * float functions may be ulps off glibc's. */
 #ifdef __CUDACC__
 #define ACT_FN static __host__ __device__ __forceinline__
