@@ -3,12 +3,14 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "cpu/nd_index.h"
 #include "cuda/exec.h"
 
-#define N_PARAMS 7
+#define N_PARAMS 10
+#define ND_MIN_SCRATCH_FLOATS ((int64_t)16 << 20) /* 64 MiB */
 
 /* Sizes in bytes of a node's tensors, in the order they are laid out:
- * w, b, scale, shift, G, index, w_fold. */
+ * w, b, scale, shift, G, index, w_fold, kdata, slope, gather_index. */
 static void param_sizes(const dshap_net *net, int i, int64_t sz[N_PARAMS]) {
     const node *nd = &net->nodes[i];
     memset(sz, 0, sizeof(int64_t) * N_PARAMS);
@@ -23,6 +25,21 @@ static void param_sizes(const dshap_net *net, int i, int64_t sz[N_PARAMS]) {
     case OP_AFFINE: sz[2] = sz[3] = (int64_t)nd->C * 4; break;
     case OP_GRAPH: sz[4] = (int64_t)nd->K * net->nodes[nd->in[0]].V * nd->V * 4; break;
     case OP_GATHER: sz[5] = (int64_t)nd->V * 4; break;
+    case OP_BINARY:
+    case OP_MATMUL:
+        if (nd->kdata) sz[7] = nd_numel(&nd->kshape) * 4;
+        break;
+    case OP_CONVND: {
+        int64_t cin = net->nodes[nd->in[0]].shape.d[0], taps = (int64_t)nd->kernel[0] * (nd->nsp == 2 ? nd->kernel[1] : 1);
+        sz[0] = nd->shape.d[0] * (cin / nd->groups) * taps * 4;
+        if (nd->b) sz[1] = nd->shape.d[0] * 4;
+        break;
+    }
+    case OP_CHANNEL_AFFINE: sz[2] = sz[3] = net->nodes[nd->in[0]].shape.d[0] * 4; break;
+    case OP_ACT:
+        if (nd->slope) sz[8] = nd->slope_n * 4;
+        break;
+    case OP_GATHER_ND: sz[9] = nd->gather_n * 8; break;
     default: break;
     }
 }
@@ -43,9 +60,16 @@ int64_t cuda_net_scratch_floats(const dshap_net *net) {
     int64_t mx = 0;
     for (int i = 0; i < net->n_nodes; i++) {
         const node *nd = &net->nodes[i];
-        if (nd->op != OP_CONV) continue;
         const node *in = &net->nodes[nd->in[0]];
-        int64_t f = conv_scratch_floats(in->C, nd->V, nd->C, nd->T, nd->k, nd->stride, nd->groups);
+        int64_t f = 0;
+        if (nd->op == OP_CONV) {
+            f = conv_scratch_floats(in->C, nd->V, nd->C, nd->T, nd->k, nd->stride, nd->groups);
+        } else if (nd->op >= OP_TRANSPOSE && nd->n_in > 0) {
+            nd_shape sx[NODE_MAX_IN];
+            for (int j = 0; j < nd->n_in; j++) sx[j] = net->nodes[nd->in[j]].shape;
+            f = nd_scratch_floats_cuda(sx, nd);
+            if (f > 0 && f < ND_MIN_SCRATCH_FLOATS) f = ND_MIN_SCRATCH_FLOATS / f * f;
+        }
         if (f > mx) mx = f;
     }
     return mx;
@@ -65,7 +89,8 @@ dshap_status cuda_net_upload(cuda_net *cn, const dshap_net *net, cuda_stream s) 
         int64_t sz[N_PARAMS];
         param_sizes(net, i, sz);
         if (sz[6]) CHECK(conv_fold_weights(net, i, &folded));
-        const void *src[N_PARAMS] = {nd->w, nd->b, nd->scale, nd->shift, nd->G, nd->index, folded};
+        const void *src[N_PARAMS] = {nd->w,  nd->b,    nd->scale, nd->shift, nd->G, nd->index,
+                                     folded, nd->kdata, nd->slope, nd->gather_index};
         void *dst[N_PARAMS] = {0};
         for (int j = 0; j < N_PARAMS; j++) {
             if (!sz[j]) continue;
@@ -76,7 +101,8 @@ dshap_status cuda_net_upload(cuda_net *cn, const dshap_net *net, cuda_stream s) 
         CHECK(cuda_stream_sync(s)); /* the host tensors (and the folded copy) may be freed after this */
         dshap_free(folded);
         folded = NULL;
-        cn->p[i] = (cuda_params){dst[0], dst[1], dst[6], dst[2], dst[3], dst[4], dst[5]};
+        cn->p[i] = (cuda_params){dst[0], dst[1], dst[6], dst[2], dst[3], dst[4], dst[5],
+                                 {dst[7], dst[0], dst[1], dst[2], dst[3], dst[8], dst[9]}};
     }
 done:
     dshap_free(folded);

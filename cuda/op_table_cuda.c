@@ -1,7 +1,9 @@
 #include "cuda/op_table_cuda.h"
 
+#include "cpu/act.h"
 #include "cuda/backward_cuda.h"
 #include "cuda/deeplift_cuda.h"
+#include "cuda/op_table_nd_cuda.h"
 #include "cuda/ops_cuda.h"
 #include "cuda/phi_cuda.h"
 
@@ -39,6 +41,7 @@ static dshap_status graph_fwd(const fwd_call *c) {
 
 static dshap_status act_fwd(const fwd_call *c) {
     const node *nd = node_of(c->net, c->i);
+    if (nd->act >= ACT_ND_FIRST) return act_nd_fwd(c); /* an imported graph's kind, with its parameters */
     return act_forward_cuda(c->y, c->x[0], c->B * node_size(nd), nd->act, stream(c->be));
 }
 
@@ -157,6 +160,7 @@ static dshap_status reshape_bwd(const bwd_call *c) { /* aliased: the input alrea
 
 static dshap_status act_bwd(const bwd_call *c) {
     const node *nd = node_of(c->net, c->i);
+    if (nd->act >= ACT_ND_FIRST) return act_nd_bwd(c);
     int a = nd->in[0];
     return act_deeplift_cuda(c->mx[0], c->my, c->yi[a], c->yr[a], c->rows, node_size(nd), nd->act, c->rule, c->acc[0],
                              stream(c->be));
@@ -184,7 +188,7 @@ static dshap_status mul_bwd(const bwd_call *c) {
                              stream(c->be));
 }
 
-/* The general-graph ops (OP_TRANSPOSE …) have no entries yet. */
+/* The general-graph ops' entries: op_table_nd_cuda.c. */
 const op_impl cuda_op_table[OP_COUNT] = {
     [OP_INPUT] = {input_fwd, input_bwd},
     [OP_CONV] = {conv_fwd, conv_bwd},
@@ -200,6 +204,18 @@ const op_impl cuda_op_table[OP_COUNT] = {
     [OP_GATHER] = {gather_fwd, gather_bwd},
     [OP_PERSON_MEAN] = {person_mean_fwd, person_mean_bwd},
     [OP_RESHAPE] = {NULL, reshape_bwd}, /* the forward aliases its input */
+    [OP_TRANSPOSE] = {transpose_nd_fwd, transpose_nd_bwd},
+    [OP_BINARY] = {binary_nd_fwd, binary_nd_bwd},
+    [OP_MATMUL] = {matmul_nd_fwd, matmul_nd_bwd},
+    [OP_CONVND] = {convnd_nd_fwd, convnd_nd_bwd},
+    [OP_REDUCE] = {reduce_nd_fwd, reduce_nd_bwd},
+    [OP_POOL] = {pool_nd_fwd, pool_nd_bwd},
+    [OP_SLICE] = {slice_nd_fwd, slice_nd_bwd},
+    [OP_PAD] = {pad_nd_fwd, pad_nd_bwd},
+    [OP_CONCAT_ND] = {concat_nd_fwd, concat_nd_bwd},
+    [OP_GATHER_ND] = {gather_nd_fwd, gather_nd_bwd},
+    [OP_SOFTMAX_ND] = {softmax_nd_fwd, softmax_nd_bwd},
+    [OP_CHANNEL_AFFINE] = {channel_affine_nd_fwd, channel_affine_nd_bwd},
 };
 
 static dshap_status seed(const void *be, float *m, const int *classes, int p0, int P, int n_r, int n_k, int K) {

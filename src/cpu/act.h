@@ -25,9 +25,37 @@
  * takes their ordinary gradient at the reference side. */
 enum { ACT_LEAKY_RELU = 32, ACT_PRELU, ACT_ELU, ACT_HARDSIGMOID, ACT_GELU, ACT_GELU_TANH, ACT_CLIP, ACT_ND_END };
 #define ACT_ND_FIRST ACT_LEAKY_RELU
+#ifndef __cplusplus
 _Static_assert((int)ACT_ND_FIRST > (int)ACT_COUNT, "imported-graph activations must stay outside arch.h's range");
+#endif
 #define ACT_GELU_K 0.7978845608028654 /* √(2/π) */
 #define ACT_GELU_C 0.044715
+
+/* The imported-graph kinds compile as device code too (cuda/elem_nd.h):
+ * one source for both backends. Their float libm calls go, on the device,
+ * through double and one rounding (as elem.h's el_exp), where CUDA's
+ * float functions may be ulps off glibc's. */
+#ifdef __CUDACC__
+#define ACT_FN static __host__ __device__ __forceinline__
+#else
+#define ACT_FN static inline
+#endif
+
+ACT_FN float act_expm1f(float x) {
+#ifdef __CUDA_ARCH__
+    return (float)expm1((double)x);
+#else
+    return expm1f(x);
+#endif
+}
+
+ACT_FN float act_erfcf(float x) {
+#ifdef __CUDA_ARCH__
+    return (float)erfc((double)x);
+#else
+    return erfcf(x);
+#endif
+}
 
 static inline float act_value(int act, float x) {
     switch (act) {
@@ -62,21 +90,23 @@ static inline float act_derivative(int act, float x) {
     return 1.0f;
 }
 
-/* Any kind, with the node's parameters (PRelu: its slope as alpha). */
-static inline float act_value_p(int act, float x, float alpha, float beta) {
+/* The imported-graph kinds (act >= ACT_ND_FIRST), with the node's
+ * parameters (PRelu: its slope as alpha); x itself for any other kind. */
+ACT_FN float act_nd_value(int act, float x, float alpha, float beta) {
     switch (act) {
     case ACT_LEAKY_RELU:
     case ACT_PRELU: return x > 0 ? x : alpha * x;
-    case ACT_ELU: return x > 0 ? x : alpha * expm1f(x);
+    case ACT_ELU: return x > 0 ? x : alpha * act_expm1f(x);
     case ACT_HARDSIGMOID: return (float)fmax(0.0, fmin(1.0, (double)alpha * x + beta)); /* u in double, as rescale.h */
-    case ACT_GELU: return 0.5f * x * erfcf(-x * 0.70710678f);
+    case ACT_GELU: return 0.5f * x * act_erfcf(-x * 0.70710678f);
     case ACT_GELU_TANH: return (float)(0.5 * x * (1 + tanh(ACT_GELU_K * (x + ACT_GELU_C * x * x * x))));
     case ACT_CLIP: return fminf(fmaxf(x, alpha), beta);
     }
-    return act_value(act, x);
+    return x;
 }
 
-static inline float act_derivative_p(int act, float x, float alpha, float beta) {
+/* act_nd_value's derivative (1 for any other kind) */
+ACT_FN float act_nd_derivative(int act, float x, float alpha, float beta) {
     switch (act) {
     case ACT_LEAKY_RELU:
     case ACT_PRELU: return x > 0 ? 1.0f : alpha;
@@ -95,7 +125,17 @@ static inline float act_derivative_p(int act, float x, float alpha, float beta) 
     }
     case ACT_CLIP: return x >= alpha && x <= beta ? 1.0f : 0.0f;
     }
-    return act_derivative(act, x);
+    return 1.0f;
+}
+
+/* Any kind, with the node's parameters (host only: the CUDA kernels take
+ * the ShapGCN kinds from elem.h's el_act_value). */
+static inline float act_value_p(int act, float x, float alpha, float beta) {
+    return act >= ACT_ND_FIRST ? act_nd_value(act, x, alpha, beta) : act_value(act, x);
+}
+
+static inline float act_derivative_p(int act, float x, float alpha, float beta) {
+    return act >= ACT_ND_FIRST ? act_nd_derivative(act, x, alpha, beta) : act_derivative(act, x);
 }
 
 #endif

@@ -1,8 +1,10 @@
 /* The exact rules' rescale secants, in forms that stay accurate as Δx → 0
- * (issue 18). Shared by the CPU kernels (deeplift_cpu.c) and the CUDA
- * element bodies (cuda/elem.h), so the twins compute one formula; the
- * secants call no libm function (rs_exp below), so host and device round
- * the same operations.
+ * (issue 18). Shared by the CPU kernels (deeplift_cpu.c, deeplift_nd.c) and
+ * the CUDA element bodies (cuda/elem.h, elem_nd.h), so the twins compute one
+ * formula; the ShapGCN activations' secants call no libm function (rs_exp
+ * below), so host and device round the same operations; the imported-graph
+ * ones (rs_act_secant_p) call double libm, where device and host may differ
+ * by an ulp of a double, which the rounding to float almost always hides.
  *
  * Why: the quotient (g(x) − g(r)) / (x − r) of float32 values loses
  * ulp(g) / |Δx| to cancellation (1 % at Δx = 1e-5), and a |Δx| < 1e-6 switch
@@ -21,6 +23,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "cpu/act.h"
 #include "engine/arch.h"
 
 #ifdef __CUDACC__
@@ -132,16 +135,14 @@ RS_FN double rs_act_secant(int act, float a, float b) {
     return 1.0;
 }
 
-/* The imported-graph activations (act.h, ACT_ND_FIRST on): host only (the
- * CUDA element bodies do not have them yet). Piecewise-linear ones per
+/* The imported-graph activations (act.h, ACT_ND_FIRST on), for the CPU
+ * kernels and the CUDA element bodies alike. Piecewise-linear ones per
  * segment: on one segment the slope itself, across segments the quotient
  * of exact double differences (one rounding each); smooth ones through
  * identities without cancellation. */
-#ifndef __CUDACC__
-#include "cpu/act.h"
 
 /* (σ(p) − σ(q)) / (p − q) with double exponentials (see rs_sigmoid_secant) */
-static inline double rs_sigmoid_secant_d(double p, double q, double *sp) {
+RS_FN double rs_sigmoid_secant_d(double p, double q, double *sp) {
     double hi = p < q ? q : p, lo = p < q ? p : q, d = hi - lo;
     double s_hi = 1 / (1 + exp(-hi)), s_nlo = 1 / (1 + exp(lo));
     *sp = p < q ? 1 - s_nlo : s_hi;
@@ -151,7 +152,7 @@ static inline double rs_sigmoid_secant_d(double p, double q, double *sp) {
 #define RS_INV_SQRT_2PI 0.3989422804014327
 #define RS_SQRT1_2 0.7071067811865476
 
-static inline double rs_phi(double t) { return RS_INV_SQRT_2PI * exp(-0.5 * t * t); }
+RS_FN double rs_phi(double t) { return RS_INV_SQRT_2PI * exp(-0.5 * t * t); }
 
 /* (Φ(x) − Φ(r)) / (x − r), Φ the standard normal CDF. Short intervals
  * (|d| (1 + |mid|) ≤ 1/4): the mean of φ over [r, x] by 5-point
@@ -159,9 +160,9 @@ static inline double rs_phi(double t) { return RS_INV_SQRT_2PI * exp(-0.5 * t * 
  * over φ grows like (1 + |t|)^10); longer ones: the difference of erfc
  * values taken on the side where both are small, which then cancels by at
  * most a factor ~4 (at most a few double ulps). Equals φ(x) at x = r. */
-static inline double rs_ncdf_secant(double x, double r) {
-    static const double node[3] = {0.0, 0.5384693101056831, 0.9061798459386640};
-    static const double wt[3] = {0.5688888888888889, 0.4786286704993665, 0.2369268850561891};
+RS_FN double rs_ncdf_secant(double x, double r) {
+    const double node[3] = {0.0, 0.5384693101056831, 0.9061798459386640};
+    const double wt[3] = {0.5688888888888889, 0.4786286704993665, 0.2369268850561891};
     double d = x - r, mid = 0.5 * (x + r), h = 0.5 * d;
     if (fabs(d) * (1 + fabs(mid)) <= 0.25) {
         double s = wt[0] * rs_phi(mid);
@@ -172,11 +173,11 @@ static inline double rs_ncdf_secant(double x, double r) {
     return 0.5 * (erfc(-x * RS_SQRT1_2) - erfc(-r * RS_SQRT1_2)) / d;
 }
 
-static inline double rs_clip(double x, double lo, double hi) { return x < lo ? lo : (x > hi ? hi : x); }
+RS_FN double rs_clip(double x, double lo, double hi) { return x < lo ? lo : (x > hi ? hi : x); }
 
 /* rs_act_secant for every kind, with the node's parameters (PRelu: its
  * slope as alpha); act_derivative_p at a = b */
-static inline double rs_act_secant_p(int act, float a, float b, float alpha, float beta) {
+RS_FN double rs_act_secant_p(int act, float a, float b, float alpha, float beta) {
     double x = a, r = b, d = x - r, al = alpha; /* d exact */
     switch (act) {
     case ACT_LEAKY_RELU:
@@ -214,7 +215,6 @@ static inline double rs_act_secant_p(int act, float a, float b, float alpha, flo
     }
     return rs_act_secant(act, a, b);
 }
-#endif
 
 /* The exact softmax rule on one line of L elements (stride St) of a pair:
  * y = exp(x − Λ(x)), Λ = logsumexp, with the rescale rule at each of its

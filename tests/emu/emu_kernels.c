@@ -1,13 +1,15 @@
 /* Host emulation of the CUDA kernels: each launcher of ops_cuda.cu,
- * backward_cuda.cu, deeplift_cuda.cu, phi_cuda.cu and conv_kernels.cu,
- * with the same element counts, looping over the same element bodies
- * (cuda/elem.h). The warp / block reductions run their serial forms. */
+ * backward_cuda.cu, deeplift_cuda.cu, phi_cuda.cu, conv_kernels.cu and
+ * nd_kernels.cu, with the same element counts, looping over the same element
+ * bodies (cuda/elem.h, cuda/elem_nd.h). The warp / block reductions run
+ * their serial forms. */
 #include <string.h>
 
 #include "cuda/backward_cuda.h"
 #include "cuda/conv_kernels.h"
 #include "cuda/deeplift_cuda.h"
 #include "cuda/elem.h"
+#include "cuda/nd_kernels.h"
 #include "cuda/ops_cuda.h"
 #include "cuda/phi_cuda.h"
 
@@ -236,5 +238,134 @@ dshap_status depthwise_forward_launch(float *y, const float *x, const float *w, 
 dshap_status depthwise_backward_launch(float *m_x, const float *m_y, const float *w, int B, int C, int Tin, int V,
                                        int Tout, int k, int stride, int pad, int acc, cuda_stream s) {
     LOOP((int64_t)B * C * Tin * V, el_depthwise_backward(o, m_x, m_y, w, C, Tin, V, Tout, k, stride, pad, acc));
+    return DSHAP_OK;
+}
+
+/* ---- nd_kernels.h ---- */
+
+dshap_status permute_launch(int64_t n, float *dst, const float *src, el_view v, int64_t per_row, int acc,
+                            cuda_stream s) {
+    LOOP(n, el_permute(o, dst, src, v, per_row, acc));
+    return DSHAP_OK;
+}
+
+dshap_status binary_nd_launch(int64_t n, float *y, const float *a, const float *b, el_view va, el_view vb, int64_t ra,
+                              int64_t rb, int64_t ny, int op, cuda_stream s) {
+    LOOP(n, el_binary_nd(o, y, a, b, va, vb, ra, rb, ny, op));
+    return DSHAP_OK;
+}
+
+dshap_status reduce_nd_launch(int64_t n, float *y, const float *x, el_bcast g, int64_t nx, int64_t ny, int64_t cnt,
+                              int mean, cuda_stream s) {
+    LOOP(n, el_reduce_nd(o, y, x, g, nx, ny, cnt, mean));
+    return DSHAP_OK;
+}
+
+dshap_status pool_forward_launch(int64_t n, float *y, const float *x, sp_geom g, int is_max, int cip, cuda_stream s) {
+    LOOP(n, el_pool_forward(o, y, x, g, is_max, cip));
+    return DSHAP_OK;
+}
+
+dshap_status crop_forward_launch(int64_t n, float *y, const float *x, el_crop c, int64_t nx, int64_t ny, float fill,
+                                 cuda_stream s) {
+    LOOP(n, el_crop_forward(o, y, x, c, nx, ny, fill));
+    return DSHAP_OK;
+}
+
+dshap_status concat_nd_launch(int64_t n, float *y, const float *part, int64_t li, int64_t Linner, int64_t at,
+                              cuda_stream s) {
+    LOOP(n, el_concat_nd(o, y, part, li, Linner, at));
+    return DSHAP_OK;
+}
+
+dshap_status gather_nd_launch(int64_t n, float *y, const float *x, const int64_t *index, int64_t L, int64_t G,
+                              int64_t inner, cuda_stream s) {
+    LOOP(n, el_gather_nd(o, y, x, index, L, G, inner));
+    return DSHAP_OK;
+}
+
+dshap_status act_nd_forward_launch(int64_t n, float *y, const float *x, int64_t per_row, int64_t inner, int act,
+                                   float alpha, float beta, const float *slope, int64_t slope_n, cuda_stream s) {
+    LOOP(n, el_act_nd_forward(o, y, x, per_row, inner, act, alpha, beta, slope, slope_n));
+    return DSHAP_OK;
+}
+
+dshap_status im2col_nd_launch(int64_t n, float *col, const float *x, sp_geom g, int64_t cg, int64_t G, int64_t nx,
+                              cuda_stream s) {
+    LOOP(n, el_im2col_nd(o, col, x, g, cg, G, nx));
+    return DSHAP_OK;
+}
+
+dshap_status col2im_nd_launch(int64_t n, float *m_x, const float *col, sp_geom g, int64_t cg, int64_t G, int64_t nx,
+                              int acc, cuda_stream s) {
+    LOOP(n, el_col2im_nd(o, m_x, col, g, cg, G, nx, acc));
+    return DSHAP_OK;
+}
+
+dshap_status bias_add_nd_launch(int64_t n, float *y, const float *b, int64_t Co, int64_t N, cuda_stream s) {
+    LOOP(n, el_bias_add_nd(o, y, b, Co, N));
+    return DSHAP_OK;
+}
+
+dshap_status matmul_factor_launch(int64_t n, float *f, const float *oi, const float *orr, pair_rows rows, int q0,
+                                  int64_t no, int rule, cuda_stream s) {
+    LOOP(n, el_matmul_factor(o, f, oi, orr, rows, q0, no, rule));
+    return DSHAP_OK;
+}
+
+dshap_status crop_backward_launch(int64_t n, float *m_x, const float *m_y, el_crop c, int64_t nx, int64_t ny, int acc,
+                                  cuda_stream s) {
+    LOOP(n, el_crop_backward(o, m_x, m_y, c, nx, ny, acc));
+    return DSHAP_OK;
+}
+
+dshap_status binary_backward_nd_launch(int64_t n, float *m_x, const float *m_y, const float *kd, el_bcast g, int64_t nx,
+                                       int64_t ny, int op, int k, int acc, cuda_stream s) {
+    LOOP(n, el_binary_backward_nd(o, m_x, m_y, kd, g, nx, ny, op, k, acc));
+    return DSHAP_OK;
+}
+
+dshap_status reduce_backward_nd_launch(int64_t n, float *m_x, const float *m_y, el_view v, int64_t nx, int64_t ny,
+                                       float f, int acc, cuda_stream s) {
+    LOOP(n, el_reduce_backward_nd(o, m_x, m_y, v, nx, ny, f, acc));
+    return DSHAP_OK;
+}
+
+dshap_status pool_backward_launch(int64_t n, float *m_x, const float *m_y, sp_geom g, int cip, int acc, cuda_stream s) {
+    LOOP(n, el_pool_backward(o, m_x, m_y, g, cip, acc));
+    return DSHAP_OK;
+}
+
+dshap_status concat_backward_nd_launch(int64_t n, float *m_x, const float *m_y, int64_t li, int64_t Linner, int64_t at,
+                                       int acc, cuda_stream s) {
+    LOOP(n, el_concat_backward_nd(o, m_x, m_y, li, Linner, at, acc));
+    return DSHAP_OK;
+}
+
+dshap_status gather_backward_nd_launch(int64_t n, float *m_x, const float *m_y, const int64_t *index, int64_t L,
+                                       int64_t G, int64_t inner, int acc, cuda_stream s) {
+    LOOP(n, el_gather_backward_nd(o, m_x, m_y, index, L, G, inner, acc));
+    return DSHAP_OK;
+}
+
+dshap_status act_nd_deeplift_launch(int64_t n, float *m_x, const float *m_y, const float *x_i, const float *x_r,
+                                    pair_rows rows, int64_t S, int64_t inner, int act, float alpha, float beta,
+                                    const float *slope, int64_t slope_n, int rule, int acc, cuda_stream s) {
+    LOOP(n, el_act_nd_deeplift(o, m_x, m_y, x_i, x_r, rows, S, inner, act, alpha, beta, slope, slope_n, rule, acc));
+    return DSHAP_OK;
+}
+
+dshap_status binary_deeplift_nd_launch(int64_t n, float *m_x, const float *m_y, const float *own_i, const float *own_r,
+                                       const float *oth_i, const float *oth_r, int64_t own_row, int64_t oth_row,
+                                       pair_rows rows, el_bcast g, int64_t nx, int64_t ny, int op, int k, int rule,
+                                       int acc, cuda_stream s) {
+    LOOP(n, el_binary_deeplift_nd(o, m_x, m_y, own_i, own_r, oth_i, oth_r, own_row, oth_row, rows, g, nx, ny, op, k,
+                                  rule, acc));
+    return DSHAP_OK;
+}
+
+dshap_status pool_max_deeplift_launch(int64_t n, float *m_x, const float *m_y, const float *x_i, const float *x_r,
+                                      pair_rows rows, sp_geom g, int rule, int acc, cuda_stream s) {
+    LOOP(n, el_pool_max_deeplift(o, m_x, m_y, x_i, x_r, rows, g, rule, acc));
     return DSHAP_OK;
 }

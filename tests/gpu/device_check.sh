@@ -11,7 +11,8 @@
 #      machine lacks dshap's C dependencies (MPI, parallel HDF5, hwloc, cJSON,
 #      OpenBLAS), the prebuilt bundle .devbundle/dshap-cuda.tar.xz
 #      (tests/gpu/make_device_bundle.sh, carried along) is used instead
-#   3. the gpu-labelled tests (test_gpu_ops, test_gpu_engine, test_gpu_model)
+#   3. the gpu-labelled tests (test_gpu_ops, test_gpu_ops_nd, test_gpu_graph_nd,
+#      test_gpu_engine, test_gpu_model)
 #   4. cuBLAS SGEMM probe (FP32, TF32): the yardstick of "fraction of sgemm"
 #   5. benchmark: NTU X-View at T = 150 (dshap model init, dshap data synth),
 #      one work unit of 4 instances x 20 references x 60 classes in FP32 and
@@ -94,7 +95,7 @@ if [ "${DSHAP_DEVICE_BUNDLE:-0}" = 1 ]; then
     echo "DSHAP_DEVICE_BUNDLE=1: no source build" >>"$OUT/build.log"
 elif run_step configure 90 "$OUT/build.log" cmake -S . -B "$BUILD" $GEN -DDSHAP_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 \
     -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=ON; then
-    if run_step build 180 "$OUT/build.log" cmake --build "$BUILD" -j "$(nproc)" --target dshap test_gpu_ops \
+    if run_step build 180 "$OUT/build.log" cmake --build "$BUILD" -j "$(nproc)" --target dshap test_gpu_ops test_gpu_ops_nd test_gpu_graph_nd \
         test_gpu_engine test_gpu_model bench_gpu cublas_probe; then
         BIN="$BUILD"
         R[build.how]="source, sm_90"
@@ -124,7 +125,7 @@ find_bin() { # tests live in tests/gpu of a build tree, flat in the bundle
 }
 
 # ---- 3. gpu tests ----
-for t in test_gpu_ops test_gpu_engine test_gpu_model; do
+for t in test_gpu_ops test_gpu_ops_nd test_gpu_graph_nd test_gpu_engine test_gpu_model; do
     exe=$(find_bin $t)
     if [ -n "$BIN" ] && [ -n "$exe" ]; then
         run_step $t 150 "$OUT/tests.log" "$exe" "$ROOT/tests/fixtures"
@@ -198,7 +199,7 @@ set +x
     T_END=$(now)
     printf '\n== dshap CUDA device check: %s ==\n' "${R[gpu]}"
     printf '%-18s %s\n' "build" "${R[build.how]:-?}  (${R[build.s]:-0} s, rc ${R[build.rc]:-?})"
-    for t in test_gpu_ops test_gpu_engine test_gpu_model; do
+    for t in test_gpu_ops test_gpu_ops_nd test_gpu_graph_nd test_gpu_engine test_gpu_model; do
         printf '%-18s rc %-4s %-28s %6s s\n' "$t" "${R[$t.rc]:-?}" "${R[$t.sum]:-}" "${R[$t.s]:-0}"
     done
     printf '%-18s FP32 %s TFLOP/s, TF32 %s TFLOP/s (8192^3); the 1x1-conv shape: FP32 %s, TF32 %s\n' "cuBLAS SGEMM" \

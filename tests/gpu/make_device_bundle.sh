@@ -15,11 +15,11 @@ cd "$ROOT"
 B=${BUILD_DIR:-$ROOT/build-devbundle}
 D=$B/stage
 cmake -S . -B "$B" -DDSHAP_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=ON >/dev/null
-cmake --build "$B" -j "$(nproc)" --target dshap test_gpu_ops test_gpu_engine test_gpu_model bench_gpu cublas_probe
+cmake --build "$B" -j "$(nproc)" --target dshap test_gpu_ops test_gpu_ops_nd test_gpu_graph_nd test_gpu_engine test_gpu_model bench_gpu cublas_probe
 rm -rf "$D"
 mkdir -p "$D/bin" "$D/lib" "$ROOT/.devbundle/whl"
 cp "$B/dshap" "$D/bin/"
-for t in test_gpu_ops test_gpu_engine test_gpu_model bench_gpu cublas_probe; do cp "$B/tests/gpu/$t" "$D/bin/"; done
+for t in test_gpu_ops test_gpu_ops_nd test_gpu_graph_nd test_gpu_engine test_gpu_model bench_gpu cublas_probe; do cp "$B/tests/gpu/$t" "$D/bin/"; done
 # Libraries: everything ldd resolves, except glibc's and the CUDA toolkit's.
 skip='^(linux-vdso|ld-linux|libc\.so|libm\.so|libpthread|libdl\.so|librt\.so|libresolv|libgcc_s|libstdc\+\+|libcuda\.|libcudart|libcublas|libnccl)'
 for f in "$D"/bin/*; do ldd "$f"; done | awk '$2 == "=>" && $3 ~ /^\// {print $1, $3}' | sort -u |
