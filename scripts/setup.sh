@@ -21,7 +21,7 @@ done
 pkgs=(build-essential cmake pkg-config openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools
       libhwloc-dev hwloc libopenblas-dev libcjson-dev python3 python3-h5py clang librsvg2-bin
       slurm-wlm munge iproute2 strace  # the last two: the two-host tests (tests/multinode)
-      python3-numpy python3-pytest python3-venv python3-setuptools python3-wheel)  # python/ and its tests
+      python3-numpy python3-pytest python3-venv python3-setuptools python3-wheel python3-mpi4py)  # python/ and its tests
 [ "$want_reference" = 1 ] && pkgs+=(python3-torch python3-h5py python3-scipy python3-numpy python3-venv)
 [ "$want_slurm" = 1 ] && pkgs+=(slurm-wlm munge)
 

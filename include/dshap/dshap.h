@@ -27,9 +27,11 @@
  * thread at a time. dshap_options.threads sets the OpenMP threads of the
  * calling thread for the duration of a call. Results do not depend on it.
  *
- * MPI. The library runs in the calling process only (dshap explain under
- * mpirun distributes a job over ranks); its results are the bytes dshap
- * explain writes for the same inputs, chunk and rules. */
+ * MPI. Without a communicator the library runs in the calling process and
+ * makes no MPI call. dshap_explainer_set_mpi_comm gives an explainer one:
+ * dshap_explain / dshap_explain_predicted then split their work units over
+ * its ranks as dshap explain does (see there). Either way the results are
+ * the bytes dshap explain writes for the same inputs, chunk and rules. */
 #ifndef DSHAP_DSHAP_H
 #define DSHAP_DSHAP_H
 
@@ -116,6 +118,27 @@ DSHAP_API dshap_status dshap_explainer_create(const dshap_model_t *m, const floa
 DSHAP_API void dshap_explainer_free(dshap_explainer_t *e);
 /* Replace the progress callback of the options it was created with (NULL: none). */
 DSHAP_API void dshap_explainer_set_progress(dshap_explainer_t *e, dshap_progress_fn fn, void *user);
+/* Distribute the explainer's dshap_explain / dshap_explain_predicted calls
+ * over an MPI communicator. comm points to an MPI_Comm (the header needs no
+ * mpi.h: `MPI_Comm c = MPI_COMM_WORLD; dshap_explainer_set_mpi_comm(e, &c);`,
+ * from mpi4py `MPI._addressof(comm)`); NULL goes back to one process. The
+ * caller initialises MPI (at least MPI_THREAD_FUNNELED, calls from the thread
+ * that may call MPI) and keeps it initialised while the explainer uses the
+ * communicator. The library works on a duplicate (MPI_Comm_dup) whose errors
+ * return rather than abort, so this call, the explain calls and
+ * dshap_explainer_free of such an explainer are collective: every rank of
+ * comm calls them, with the same arguments (the same model, background,
+ * options, x and classes; counts and classes are compared, x is not).
+ * An explain call then computes the work units (instance block x background
+ * chunk, numbered chunk-major) in contiguous shares per rank, sends each
+ * unit's partial sums to the block's owner rank, which adds them in chunk
+ * order in double, and broadcasts the finished rows: every rank's buffers
+ * receive the bytes of the one-process call, whatever the rank count. A
+ * failure on any rank (bad arguments, memory, a cancelling progress callback)
+ * returns the same status and message ("rank r: ...", the lowest failing
+ * rank's) on every rank. The progress callback of each rank counts its own
+ * units. φ0 is computed by dshap_explainer_create on each rank alone. */
+DSHAP_API dshap_status dshap_explainer_set_mpi_comm(dshap_explainer_t *e, const void *comm);
 /* φ0 (K) = (1/R) Σ_r f(b_r), in double. */
 DSHAP_API void dshap_explainer_expected_value(const dshap_explainer_t *e, double *phi0);
 /* Elements of φ per (sample, class) at the explainer's store. */

@@ -158,10 +158,14 @@ class DeepExplainer:
     handlers). chunk, block, memory_gib: as dshap explain (φ's last bits depend on
     chunk; with the same chunk the bytes equal the CLI's). threads: OpenMP threads
     of the calling thread (0: unchanged). progress: None (tqdm when installed),
-    False, or callable(done, total) returning False to cancel."""
+    False, or callable(done, total) returning False to cancel. comm: an mpi4py
+    communicator: explain and shap_values are then collective over its ranks
+    (every rank calls them alike and gets the one-process values;
+    dshap_explainer_set_mpi_comm)."""
 
     def __init__(self, model, background, rules="exact", chunk=20, block=4, memory_gib=0.0, threads=0,
-                 progress=None):
+                 progress=None, comm=None):
+        self._comm = _comm_address(comm)
         self.model = _model(model)
         self.rules = rules
         self._rules = _choice("rules", rules, _RULES)
@@ -188,6 +192,8 @@ class DeepExplainer:
             check(lib.dshap_explainer_create(self.model._h, _fptr(self._bg), self._bg.shape[0], ctypes.byref(o),
                                              ctypes.byref(h)))
             self._handles[key] = h
+            if self._comm is not None:
+                check(lib.dshap_explainer_set_mpi_comm(h, self._comm))
         return self._handles[key]
 
     def __del__(self):
@@ -258,6 +264,19 @@ def _store_shape(store, persons_each, input_shape):
     _, C2, T, V, M = input_shape
     p = (M,) if persons_each else ()
     return {"joint": (V,) + p, "channel-joint": (4, C2, V) + p, "frame": (T, V) + p}[store]
+
+
+def _comm_address(comm):
+    """The address of an mpi4py communicator's MPI_Comm (None: one process)."""
+    if comm is None:
+        return None
+    try:
+        from mpi4py import MPI
+    except ImportError as err:
+        raise ValueError("comm needs mpi4py (Debian: python3-mpi4py)") from err
+    if not isinstance(comm, MPI.Comm) or comm == MPI.COMM_NULL:
+        raise ValueError(f"comm must be an mpi4py communicator, not {comm!r}")
+    return ctypes.c_void_p(MPI._addressof(comm))
 
 
 def _set_progress(h, pr):

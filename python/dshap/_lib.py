@@ -103,6 +103,7 @@ def _declare(lib):
         "dshap_explainer_create": (I, [P, F, I64, ctypes.POINTER(Options), ctypes.POINTER(P)]),
         "dshap_explainer_free": (None, [P]),
         "dshap_explainer_set_progress": (None, [P, PROGRESS_FN, P]),
+        "dshap_explainer_set_mpi_comm": (I, [P, P]),
         "dshap_explainer_expected_value": (None, [P, ctypes.POINTER(ctypes.c_double)]),
         "dshap_explainer_store_size": (I64, [P]),
         "dshap_explain": (I, [P, F, I64, I, I32, F, F, F]),

@@ -1,4 +1,4 @@
-/* dshap model init | info */
+/* dshap model init | import-onnx | info */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +8,7 @@
 #include "core/mem.h"
 #include "engine/forward.h"
 #include "engine/net.h"
+#include "onnx/store.h"
 
 static const char *init_help =
     "usage: dshap model init --arch ntu-xview|cp29|FILE.json -o model.h5 [--seed S] [--frames T]\n"
@@ -93,7 +94,56 @@ static int model_init(int argc, char **argv) {
     return st ? cli_fail(st) : 0;
 }
 
+static const char *import_help =
+    "usage: dshap model import-onnx model.onnx [--input NAME] [--layout ntu25|cp29|cp19] -o model.h5\n"
+    "Import an ONNX model (opsets 11-17): constants folded, shapes inferred with\n"
+    "the batch axis fixed to 1, every node checked against the engine's ops.\n"
+    "The input is (N, C, T, V), (N, C, T, V, M) or (N, 4, 2C, T, V, M); V must be\n"
+    "the layout's joint count (default ntu25); the output must be (N, K) logits.\n";
+
+static int model_import_onnx(int argc, char **argv) {
+    static const struct option opts[] = {{"input", required_argument, 0, 'i'}, {"layout", required_argument, 0, 'l'},
+                                         {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *input = NULL, *layout = "ntu25", *out = NULL;
+    int c;
+    optind = 1;
+    opterr = 0; /* one error line: ours */
+    if (cli_no_duplicates("model import-onnx", argc, argv, opts, NULL)) return EXIT_USAGE;
+    while ((c = getopt_long(argc, argv, "i:l:o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'i': input = optarg; break;
+        case 'l': layout = optarg; break;
+        case 'o': out = optarg; break;
+        case 'h': fputs(import_help, stdout); return 0;
+        default: return cli_usage_error("model import-onnx", "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1) return cli_usage_error("model import-onnx", "expects one model.onnx");
+    if (!out) return cli_usage_error("model import-onnx", "-o model.h5 is required");
+    const dshap_layout *L = layout_find(layout);
+    if (!L) return cli_usage_error("model import-onnx", "unknown --layout '%s' (%s)", layout, layout_names());
+    const char *src = argv[optind];
+    cli_paths in = {0};
+    cli_paths_add(&in, src);
+    if (cli_check_outputs(&in, 1, (const char *[]){out}, (const char *[]){"-o"})) return 1;
+    dshap_model m;
+    dshap_status st = onnx_import(&m, src, input, L);
+    if (st) return cli_fail(st);
+    st = model_save(&m, out);
+    if (!st) printf("wrote %s: imported %s (layout %s, T = %d, M = %d, %d classes, %d constants)\n", out, src, L->name,
+                    m.arch.num_frames, m.arch.num_persons, m.arch.num_class, m.n_params);
+    model_free(&m);
+    return st ? cli_fail(st) : 0;
+}
+
 static void print_shape(const dshap_net *net, const node *nd, char *buf, size_t cap) {
+    if (net->general) {
+        size_t k = (size_t)snprintf(buf, cap, "(N");
+        for (int i = 0; i < nd->shape.rank && k < cap; i++) k += (size_t)snprintf(buf + k, cap - k, ", %lld", (long long)nd->shape.d[i]);
+        if (k < cap) snprintf(buf + k, cap - k, ")");
+        return;
+    }
     if (nd->per_person) snprintf(buf, cap, "(N*%d, %d, %d, %d)", net->arch.num_persons, nd->C, nd->T, nd->V);
     else snprintf(buf, cap, "(N, %d, %d, %d)", nd->C, nd->T, nd->V);
 }
@@ -121,12 +171,18 @@ static int model_info(int argc, char **argv) {
         model_free(&m);
         return cli_fail(st);
     }
-    char *json = arch_to_json(&m.arch);
-    printf("model: %s\narchitecture: %s\n", path, json);
-    free(json);
     const dshap_arch *a = &m.arch;
-    printf("input: (N, 4, %d, %d, %d, %d)  layout %s, %d classes\n", 2 * a->in_channels, a->num_frames, a->layout->V,
-           a->num_persons, a->layout->name, a->num_class);
+    if (m.graph) {
+        printf("model: %s\narchitecture: imported graph (%d constants)\n", path, m.n_params);
+        printf("input: (N, %d, %d, %d, %d, %d) as (N, branches, C, T, V, M)  layout %s, %d classes\n", net.in_branches,
+               net.in_C, a->num_frames, a->layout->V, a->num_persons, a->layout->name, a->num_class);
+    } else {
+        char *json = arch_to_json(&m.arch);
+        printf("model: %s\narchitecture: %s\n", path, json);
+        free(json);
+        printf("input: (N, 4, %d, %d, %d, %d)  layout %s, %d classes\n", 2 * a->in_channels, a->num_frames,
+               a->layout->V, a->num_persons, a->layout->name, a->num_class);
+    }
     printf("%-5s %-58s %-9s %s\n", "node", "module path", "kind", "output shape");
     for (int i = 0; i < net.n_nodes; i++) {
         const node *nd = &net.nodes[i];
@@ -137,7 +193,7 @@ static int model_info(int argc, char **argv) {
     }
     int64_t with_e, without_e;
     model_count_params(&m, &with_e, &without_e);
-    printf("trainable parameters: %lld with E, %lld without E\n", (long long)with_e, (long long)without_e);
+    if (!m.graph) printf("trainable parameters: %lld with E, %lld without E\n", (long long)with_e, (long long)without_e);
     printf("forward: %.3f GFLOP per sample, %d nodes, %.1f MiB activations per sample\n", net_flops(&net) * 1e-9,
            net.n_nodes, acts_bytes_per_sample(&net, NULL) / 1048576.0);
     net_free(&net);
@@ -147,11 +203,12 @@ static int model_info(int argc, char **argv) {
 
 int cmd_model(int argc, char **argv) {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        if (argc < 2) return cli_usage_error("model", "expects a subcommand, init or info");
-        puts("usage: dshap model init|info ...   (dshap model init --help)");
+        if (argc < 2) return cli_usage_error("model", "expects a subcommand, init, import-onnx or info");
+        puts("usage: dshap model init|import-onnx|info ...   (dshap model init --help)");
         return 0;
     }
     if (!strcmp(argv[1], "init")) return model_init(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "import-onnx")) return model_import_onnx(argc - 1, argv + 1);
     if (!strcmp(argv[1], "info")) return model_info(argc - 1, argv + 1);
-    return cli_usage_error("model", "unknown subcommand '%s' (init, info)", argv[1]);
+    return cli_usage_error("model", "unknown subcommand '%s' (init, import-onnx, info)", argv[1]);
 }

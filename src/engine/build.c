@@ -9,6 +9,7 @@
 #include "core/mem.h"
 #include "engine/build_ctx.h"
 #include "engine/calibrate.h"
+#include "onnx/store.h"
 
 #define BN_EPS 1e-5
 
@@ -400,7 +401,10 @@ static dshap_status build(dshap_net *net, dshap_model *m, int create, uint64_t s
     return b->st;
 }
 
-dshap_status net_build(dshap_net *net, dshap_model *m) { return build(net, m, 0, 0); }
+dshap_status net_build(dshap_net *net, dshap_model *m) {
+    if (m->graph) return onnx_net_build(net, m); /* an imported general graph */
+    return build(net, m, 0, 0);
+}
 
 dshap_status net_init_random(dshap_net *net, dshap_model *m, uint64_t seed) {
     TRY(build(net, m, 1, seed));
@@ -425,6 +429,7 @@ void net_free(dshap_net *net) {
         dshap_free(net->nodes[i].shift);
         dshap_free(net->nodes[i].G);
         dshap_free(net->nodes[i].index);
+        dshap_free(net->nodes[i].gather_index);
     }
     free(net->nodes);
     memset(net, 0, sizeof *net);

@@ -7,6 +7,7 @@
 
 #include "core/fmt.h"
 #include "core/mem.h"
+#include "engine/model_graph.h"
 #include "engine/net.h"
 #include "io/h5io.h"
 
@@ -47,6 +48,7 @@ void model_free(dshap_model *m) {
         dshap_free(m->params[i].idata);
     }
     free(m->params);
+    free(m->graph);
     memset(m, 0, sizeof *m);
 }
 
@@ -148,10 +150,21 @@ dshap_status model_load(dshap_model *m, const char *path) {
     memset(m, 0, sizeof *m);
     m->path = path;
     h5file f;
-    TRY(h5io_open_read(&f, path, MODEL_FORMAT, MODEL_FORMAT_VERSION));
+    TRY(h5io_open_read(&f, path, MODEL_FORMAT, MODEL_FORMAT_VERSION_GRAPH));
+    if (h5io_has_attr(&f, "/", "graph")) {
+        dshap_status gs = model_load_graph(m, &f);
+        h5io_close(&f);
+        if (gs) model_free(m);
+        else m->path = path;
+        return gs;
+    }
     char *json = NULL;
     dshap_model want = {0};
     dshap_status st = DSHAP_OK;
+    long long version = 0;
+    CHECK(h5io_read_attr_int(&f, "/", "format_version", &version));
+    if (version != MODEL_FORMAT_VERSION)
+        CHECK_FAIL(DSHAP_EFORMAT, "%s: format_version %lld without a 'graph' record", path, version);
     CHECK(h5io_read_attr_str(&f, "/", "architecture", &json));
     CHECK(arch_from_json(&m->arch, json, path));
     if (!h5io_exists(&f, "/state_dict")) CHECK_FAIL(DSHAP_EFORMAT, "%s: missing group '/state_dict'", path);
@@ -182,6 +195,7 @@ done:
 }
 
 dshap_status model_save(const dshap_model *m, const char *path) {
+    if (m->graph) return model_save_graph(m, path);
     char tmp[4096];
     h5io_temp_name(path, tmp, sizeof tmp);
     h5file f;

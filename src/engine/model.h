@@ -9,6 +9,9 @@
 
 #define MODEL_FORMAT "dshap-model"
 #define MODEL_FORMAT_VERSION 1
+/* Models with a general (imported) graph are written as version 2; version 1
+ * files (ShapGCN architecture records) load as before. */
+#define MODEL_FORMAT_VERSION_GRAPH 2
 
 typedef struct {
     char *name;           /* PyTorch state_dict key */
@@ -26,6 +29,7 @@ typedef struct {
     int n_params, cap_params;
     dshap_param *params;
     const char *path;     /* where it was loaded from (for messages) */
+    char *graph;          /* general graphs: the stored op list (JSON, src/onnx/store.h); NULL for ShapGCN */
 } dshap_model;
 
 dshap_status model_load(dshap_model *m, const char *path);

@@ -56,6 +56,18 @@ def replace(f, name, value):
     f[name] = value
 
 
+def make_onnx_files(out):
+    """ONNX inputs for model import-onnx, cut from tests/fixtures/onnx."""
+    fx = os.path.join(HERE, "..", "fixtures", "onnx")
+    with open(os.path.join(fx, "stgcn_tiny_op13.onnx"), "rb") as f:
+        good = f.read()
+    with open(out("onnx_cut.onnx"), "wb") as f:
+        f.write(good[: len(good) // 3])
+    with open(out("onnx_text.onnx"), "w") as f:
+        f.write("this is not a protobuf\n")
+    shutil.copy(os.path.join(fx, "bad_convtranspose.onnx"), out("onnx_deconv.onnx"))
+
+
 def make_files(dshap):
     if os.path.isdir(FILES):
         shutil.rmtree(FILES)
@@ -67,6 +79,7 @@ def make_files(dshap):
     run(dshap, "gradcam", "--model", "m.h5", "--data", "d.h5", "--layer", L, "-o", "gc.h5", cwd=tmp)
     d, gc = os.path.join(tmp, "d.h5"), os.path.join(tmp, "gc.h5")
     out = lambda n: os.path.join(FILES, n)
+    make_onnx_files(out)
     # a small model of the same input (cp29, C = 2, T = 8, M = 1) with a
     # wrong stored graph: /graph/A of another shape, and with other values
     with open(os.path.join(tmp, "tiny.json"), "w") as f:
@@ -320,6 +333,11 @@ def cases():
     for f in ["scaling_text", "scaling_header", "scaling_negative"]:
         add(1, "x.svg", f + ".csv", "plot scaling --csv files/%s.csv -o x.svg" % f)
     add(1, "x.svg", "nothere.csv", "plot scaling --csv nothere.csv -o x.svg")
+    for f in ["onnx_cut", "onnx_text"]:
+        add(1, "x.h5", f + ".onnx", "model import-onnx files/%s.onnx -o x.h5" % f)
+    add(1, "x.h5", "nearest: Conv", "model import-onnx files/onnx_deconv.onnx -o x.h5")
+    add(2, "x.h5", "--layout", "model import-onnx files/onnx_deconv.onnx --layout nope -o x.h5")
+    add(2, "x.h5", "expects one", "model import-onnx -o x.h5")
     return c
 
 

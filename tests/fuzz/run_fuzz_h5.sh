@@ -17,7 +17,7 @@ cflags="-g -O1 $san -fsanitize=fuzzer-no-link -I$root/src -I$root/include -I$roo
 printf '#define DSHAP_VERSION "%s"\n' "${version:-0}" >"$work/version.h"
 cflags="$cflags $hdf5_inc -include $work/version.h"
 # the library's layers the readers use (CMakeLists.txt globs; no CUDA, no jobs/ or study/)
-srcs=$(cd "$root" && ls src/core/*.c src/io/*.c src/engine/*.c src/cpu/*.c src/data/*.c mpi/*.c)
+srcs=$(cd "$root" && ls src/core/*.c src/io/*.c src/engine/*.c src/onnx/*.c src/cpu/*.c src/data/*.c mpi/*.c)
 mkdir -p "$work/obj"
 compile() { $cc $cflags -c "$root/$1" -o "$work/obj/${1//\//_}.o" 2>>"$work/build.log"; }
 export -f compile; export cc cflags root work
