@@ -1,5 +1,7 @@
 #include "cpu/op_table_nd.h"
 
+#include <stdlib.h>
+
 #include "cpu/backward_nd.h"
 #include "cpu/deeplift_nd.h"
 #include "cpu/ops_nd.h"
@@ -10,6 +12,30 @@ static void in_shapes(const dshap_net *net, const node *nd, nd_shape *sx) {
     for (int j = 0; j < nd->n_in; j++) sx[j] = net->nodes[nd->in[j]].shape;
 }
 
+/* Conv, pooling and BatchNormalization of a graph that merged the batch
+ * with a leading axis (x.view(N·M, C, T, V)) keep that axis in their
+ * per-sample shape, channel axis at nd->axis = 1; the kernels take the
+ * channel axis first, so each index of the leading axes is a row to them:
+ * the node and its input's shape without those axes, L of them per sample. */
+typedef struct {
+    node nd;
+    int64_t L;
+} lead_view;
+
+static const node *lead_fold(const node *nd, nd_shape *sx, lead_view *v) {
+    int a = nd->op == OP_CONVND || nd->op == OP_POOL || nd->op == OP_CHANNEL_AFFINE ? nd->axis : 0;
+    v->L = 1;
+    if (!a) return nd;
+    v->nd = *nd;
+    for (int k = 0; k < a; k++) v->L *= nd->shape.d[k];
+    v->nd.shape.rank -= a;
+    sx[0].rank -= a;
+    for (int k = 0; k < v->nd.shape.rank; k++) v->nd.shape.d[k] = nd->shape.d[k + a];
+    for (int k = 0; k < sx[0].rank; k++) sx[0].d[k] = sx[0].d[k + a];
+    v->nd.axis = 0;
+    return &v->nd;
+}
+
 static dshap_status oom(const node *nd) {
     FAIL(DSHAP_ENOMEM, "out of memory in %s (node '%s')", op_name(nd->op), nd->name);
 }
@@ -17,32 +43,51 @@ static dshap_status oom(const node *nd) {
 static dshap_status fwd(const fwd_call *c, nd_forward_fn f) {
     const node *nd = &c->net->nodes[c->i];
     nd_shape sx[NODE_MAX_IN];
+    lead_view v;
     in_shapes(c->net, nd, sx);
-    return f(c->y, c->x, sx, nd, c->B) ? oom(nd) : DSHAP_OK;
+    const node *k = lead_fold(nd, sx, &v);
+    return f(c->y, c->x, sx, k, c->B * v.L) ? oom(nd) : DSHAP_OK;
 }
 
 /* The transpose of a linear map into every input the node's backward writes. */
 static dshap_status bwd_linear(const bwd_call *c, nd_backward_fn f) {
     const node *nd = &c->net->nodes[c->i];
     nd_shape sx[NODE_MAX_IN];
+    lead_view v;
     in_shapes(c->net, nd, sx);
+    const node *k = lead_fold(nd, sx, &v);
     for (int j = 0; j < op_bwd_count(nd); j++)
-        if (f(c->mx[j], c->my, j, sx, nd, c->B, c->acc[j])) return oom(nd);
+        if (f(c->mx[j], c->my, j, sx, k, c->B * v.L, c->acc[j])) return oom(nd);
     return DSHAP_OK;
 }
 
 /* A DeepLIFT rule reading both sides' activations of the inputs (and the
- * node's own outputs, for softmax and max pooling). */
+ * node's own outputs, for softmax and max pooling); with leading axes
+ * folded (lead_fold), row q·L + l of the batch reads rows xi[q]·L + l. */
 static dshap_status bwd_rule(const bwd_call *c, nd_deeplift_fn f) {
     const node *nd = &c->net->nodes[c->i];
     nd_shape sx[NODE_MAX_IN];
     const float *xi[NODE_MAX_IN], *xr[NODE_MAX_IN];
+    lead_view v;
     in_shapes(c->net, nd, sx);
+    const node *k = lead_fold(nd, sx, &v);
     for (int j = 0; j < nd->n_in; j++) xi[j] = c->yi[nd->in[j]], xr[j] = c->yr[nd->in[j]];
-    for (int j = 0; j < op_bwd_count(nd); j++)
-        if (f(c->mx[j], c->my, j, xi, xr, c->yi[c->i], c->yr[c->i], sx, nd, c->rows, c->rule, c->acc[j]))
-            return oom(nd);
-    return DSHAP_OK;
+    pair_rows rows = c->rows;
+    int *maps = NULL;
+    if (v.L > 1) {
+        int64_t n = (int64_t)rows.B * v.L;
+        if (!(maps = malloc(sizeof(int) * 2 * (size_t)n))) return oom(nd);
+        for (int64_t q = 0; q < n; q++) {
+            maps[q] = (int)(c->rows.xi[q / v.L] * v.L + q % v.L);
+            maps[n + q] = (int)(c->rows.xr[q / v.L] * v.L + q % v.L);
+        }
+        rows = (pair_rows){(int)n, maps, maps + n};
+    }
+    int fail = 0;
+    for (int j = 0; j < op_bwd_count(nd) && !fail; j++)
+        fail = f(c->mx[j], c->my, j, xi, xr, c->yi[c->i], c->yr[c->i], sx, k, rows, c->rule, c->acc[j]);
+    free(maps);
+    return fail ? oom(nd) : DSHAP_OK;
 }
 
 dshap_status transpose_fwd_nd(const fwd_call *c) { return fwd(c, transpose_forward_nd); }
