@@ -8,7 +8,9 @@
 #    dshap predict on a copy whose constants numpy edited gives the curve's
 #    metric (mean softmax probability of the label) to 1e-6 and logits that
 #    moved;
-#  - evaluate (PGI / PGU with the model: raw joints in), rank, plot skeleton;
+#  - evaluate --pg-perturb freeze: PGI / PGU equal to dshap predict on data.h5
+#    copies whose top / bottom joints numpy froze (to 1e-6); rank, gradcam,
+#    correlate, perturb on Grad-CAM scores, plot skeleton run;
 #  - refusals: a pattern matching nothing, a constant that is not
 #    (..., V, V), --edge-tensors on a ShapGCN model, an imported model
 #    without it, a full store as scores: one line, non-zero exit, no output.
@@ -92,8 +94,7 @@ EOF
 import sys, h5py, numpy as np
 base, pert, curves, data = sys.argv[1:]
 def logits(p):
-    with h5py.File(p, "r") as f:
-        return next(f[k][...] for k in ("/logits", "/predict/logits", "/output") if k in f).astype(np.float64)
+    with h5py.File(p, "r") as f: return f["/logits"][...].astype(np.float64)
 z0, z = logits(base), logits(pert)
 with h5py.File(data, "r") as f: y = f["/y"][...]
 with h5py.File(curves, "r") as c: metric = c["/top/metric"][-1]
@@ -107,7 +108,47 @@ done
 
 run evaluate --model m.h5 --data "$F/stgcn.x.h5" --scores a.h5:/shap/values --pg-k 3 --pg-perturb freeze -o e.h5
 [ -s e.h5 ] || bad "evaluate wrote nothing"
+# PGI / PGU by hand: the 3 top / bottom joints held at their mean over each
+# person's present frames, written into data.h5 copies, through dshap predict
+"$py" - "$F/stgcn.x.h5" a.h5 fz <<'EOF' || bad "evaluate: frozen copies"
+import sys, shutil, h5py, numpy as np
+data, attr, stem = sys.argv[1:]
+with h5py.File(attr, "r") as a: s = a["/shap/values"][:, 0, :].astype(np.float64)
+for which in ("top", "bottom"):
+    shutil.copy(data, f"{stem}.{which}.h5")
+    with h5py.File(f"{stem}.{which}.h5", "r+") as f:
+        x = f["/x"][...]
+        for i in range(x.shape[0]):
+            order = sorted(range(s.shape[1]), key=lambda v: (-s[i, v], v))
+            sel = order[:3] if which == "top" else order[-3:]
+            for m in range(x.shape[4]):
+                present = np.abs(x[i, :, :, :, m]).sum(axis=(0, 2)) > 0
+                if not present.any(): continue
+                for v in sel:
+                    mean = x[i][:, present, v, m].astype(np.float64).mean(axis=1)
+                    x[i][:, present, v, m] = mean.astype(np.float32)[:, None]
+        f["/x"][...] = x
+EOF
+for which in top bottom; do run predict --model m.h5 --input fz.$which.h5 -o fz.$which.pred.h5; done
+"$py" - base.pred.h5 fz.top.pred.h5 fz.bottom.pred.h5 e.h5 <<'EOF' || bad "evaluate: PGI / PGU against the frozen copies"
+import sys, h5py, numpy as np
+def prob(p):
+    with h5py.File(p, "r") as f: z = f["/logits"][...].astype(np.float64)
+    e = np.exp(z - z.max(1, keepdims=True)); return e / e.sum(1, keepdims=True)
+p0, pt, pb = (prob(p) for p in sys.argv[1:4])
+c = p0.argmax(1); r = np.arange(len(c))
+with h5py.File(sys.argv[4], "r") as f: pgi, pgu = f["/pgi"][0], f["/pgu"][0]
+want_i, want_u = np.abs(p0[r, c] - pt[r, c]), np.abs(p0[r, c] - pb[r, c])
+if np.abs(pgi - want_i).max() > 1e-6 or np.abs(pgu - want_u).max() > 1e-6:
+    sys.exit(f"PGI {pgi} vs {want_i}, PGU {pgu} vs {want_u}")
+print(f"PGI {pgi} PGU {pgu}: as the frozen copies' predictions")
+EOF
 run rank --scores a.h5:/shap/values -o r.h5
+G=/gradcam/blocks/blocks.3/relu/Relu/joint
+run gradcam --model m.h5 --data "$F/stgcn.x.h5" --layer /blocks/blocks.3/relu/Relu -o gc.h5
+run correlate --scores a.h5:/shap/values --scores gc.h5:$G -o co.h5
+run perturb --model m.h5 --data "$F/stgcn.x.h5" --scores gc.h5:$G --edge-tensors "$pattern" --k 1..3 --repeats 2 \
+    --select top,bottom,random -o gcp.h5 --quiet
 run plot skeleton --data "$F/stgcn.x.h5" --scores a.h5:/shap/values -o s.svg
 grep -q '<svg' s.svg 2>/dev/null || bad "plot skeleton wrote no SVG"
 
