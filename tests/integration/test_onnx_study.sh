@@ -13,7 +13,8 @@
 #    correlate, perturb on Grad-CAM scores, plot skeleton run;
 #  - refusals: a pattern matching nothing, a constant that is not
 #    (..., V, V), --edge-tensors on a ShapGCN model, an imported model
-#    without it, a full store as scores: one line, non-zero exit, no output.
+#    without it, a full or channel-joint store as scores (the latter would
+#    read as frames): one line, non-zero exit, no output.
 # Needs python3 with h5py and numpy (Debian's packages; skips without).
 set -uo pipefail
 dshap=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -162,6 +163,9 @@ refuse "--edge-tensors on a ShapGCN model" "is for imported models" x.h5 perturb
 run explain --model m.h5 --data "$F/stgcn.x.h5" --background "$F/stgcn.bg.h5" --n-background 2 --classes true \
     --store full --no-progress -o full.h5
 refuse "a full store as scores" "has rank" x.h5 rank --scores full.h5:/shap/values -o x.h5
+run explain --model m.h5 --data "$F/stgcn.x.h5" --background "$F/stgcn.bg.h5" --n-background 2 --classes true \
+    --store channel-joint --no-progress -o cj.h5
+refuse "a channel-joint store as scores" "is a channel-joint store" x.h5 rank --scores cj.h5:/shap/values -o x.h5
 
 echo "onnx study: $pass passed, $fail failed"
 [ $fail = 0 ]
