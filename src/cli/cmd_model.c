@@ -5,10 +5,12 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/fmt.h"
 #include "core/mem.h"
 #include "engine/forward.h"
 #include "engine/net.h"
 #include "onnx/store.h"
+#include "study/perturb.h"
 
 static const char *init_help =
     "usage: dshap model init --arch ntu-xview|cp29|FILE.json -o model.h5 [--seed S] [--frames T]\n"
@@ -148,16 +150,35 @@ static void print_shape(const dshap_net *net, const node *nd, char *buf, size_t 
     else snprintf(buf, cap, "(N, %d, %d, %d)", nd->C, nd->T, nd->V);
 }
 
+/* The stored tensors: name, type, shape, and the (V, V) blocks perturb --edge-tensors sees. */
+static void print_constants(const dshap_model *m) {
+    int V = m->arch.layout->V;
+    printf("%-5s %-58s %-8s %-18s %s\n", "const", "name", "type", "shape", "(V, V) blocks");
+    for (int i = 0; i < m->n_params; i++) {
+        const dshap_param *p = &m->params[i];
+        char shape[96];
+        fmt_shape(p->rank, p->dims, shape, sizeof shape);
+        int64_t nb = edge_blocks(p, V);
+        printf("%-5d %-58s %-8s ", i, p->name, p->dtype[0] ? p->dtype : "float32");
+        if (nb) printf("%-18s %lld\n", shape, (long long)nb);
+        else printf("%s\n", shape);
+    }
+}
+
 static int model_info(int argc, char **argv) {
-    static const struct option opts[] = {{"nodes", no_argument, 0, 'n'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int all_nodes = 0, c;
+    static const struct option opts[] = {
+        {"nodes", no_argument, 0, 'n'}, {"constants", no_argument, 0, 'c'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int all_nodes = 0, constants = 0, c;
     optind = 1;
     opterr = 0; /* one error line: ours */
-    while ((c = getopt_long(argc, argv, "nh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "nch", opts, NULL)) != -1) {
         if (c == 'n') all_nodes = 1;
+        else if (c == 'c') constants = 1;
         else if (c == 'h') {
-            puts("usage: dshap model info model.h5 [--nodes]\nArchitecture, layers (PyTorch module paths, output shapes),\n"
-                 "parameter counts with and without the edge matrices E, FLOPs.\n--nodes lists every primitive node.");
+            puts("usage: dshap model info model.h5 [--nodes] [--constants]\nArchitecture, layers (PyTorch module paths, output shapes),\n"
+                 "parameter counts with and without the edge matrices E, FLOPs.\n--nodes lists every primitive node.\n"
+                 "--constants lists the stored tensors (name, type, shape; for a (..., V, V) view its\n"
+                 "number of (V, V) blocks: what perturb --edge-tensors can select).");
             return 0;
         } else return cli_usage_error("model info", "unknown option '%s'", argv[optind - 1]);
     }
@@ -191,6 +212,7 @@ static int model_info(int argc, char **argv) {
         print_shape(&net, nd, shape, sizeof shape);
         printf("%-5d %-58s %-9s %s\n", i, nd->name, op_name(nd->op), shape);
     }
+    if (constants) print_constants(&m);
     int64_t with_e, without_e;
     model_count_params(&m, &with_e, &without_e);
     if (!m.graph) printf("trainable parameters: %lld with E, %lld without E\n", (long long)with_e, (long long)without_e);

@@ -14,9 +14,14 @@ static const char *help =
     "         [--thresh X] [--seed S] [--repeats R] [--metric accuracy|auc-grouped|agreement|probability]\n"
     "         [--sets global|per-sample] [--score-class auto|true|C] [--range original|sequential]\n"
     "         [--no-sign-switch] [--csv curves.csv] [--label NAME] [--save-model FILE] [--quiet]\n"
+    "         [--edge-tensors PATTERN]\n"
     "For each k, changes the self-loop E[0, j, j] of partition 0 in every SGC layer\n"
     "(all branches and the main stream) for the k selected joints j, and evaluates\n"
     "the model (eval mode) on every sample of d.h5.\n"
+    "  --edge-tensors imported models (needed there): a glob over the constants'\n"
+    "                names (dshap model info --constants); each, of shape (..., V, V)\n"
+    "                or (n·V, V), is n (V, V) blocks and joint j changes (j, j) of\n"
+    "                every block where it is nonzero (d from that block's range)\n"
     "  --scores      joint scores: (N, V) or (N, K', V), e.g. a.h5:/shap/values or\n"
     "                a.h5:/gradcam/main_stream.block-1_tcn_main.conv/joint; A+B sums parts\n"
     "                after scaling each to [0, 1] per sample. --score-class picks the\n"
@@ -75,7 +80,8 @@ int cmd_perturb(int argc, char **argv) {
         {"csv", required_argument, 0, 'C'},         {"label", required_argument, 0, 'L'},
         {"save-model", required_argument, 0, 'w'},  {"block", required_argument, 0, 'b'},
         {"output", required_argument, 0, 'o'},      {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
+        {"edge-tensors", required_argument, 0, 'E'}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     perturb_job_opts o = {.p = {PM_AMPLIFY, 0.5, PR_ORIGINAL, 0}, .repeats = 5, .metric = MET_ACCURACY};
     parse_k("1..10", &o);
     const char *select = "top,bottom,random";
@@ -142,6 +148,10 @@ int cmd_perturb(int argc, char **argv) {
             break;
         case 'o': o.output = optarg; break;
         case 'q': o.quiet = 1; break;
+        case 'E':
+            if (!*optarg) return cli_usage_error("perturb", "--edge-tensors expects a pattern");
+            o.edge_tensors = optarg;
+            break;
         case 'h': fputs(help, stdout); return 0;
         default: return cli_usage_error("perturb", "unknown or incomplete option '%s'", argv[optind - 1]);
         }

@@ -23,9 +23,7 @@ static dshap_status read_optional(inputs_src *s) {
     return DSHAP_OK;
 }
 
-/* The raw joint channels a data.h5 must hold for this model, or 0 when the
- * model input cannot be made from raw joints. */
-static int raw_channels(const dshap_net *net, int *features) {
+int inputs_raw_channels(const dshap_net *net, int *features) {
     *features = net->in_branches == ARCH_BRANCHES && net->in_C % 2 == 0;
     if (*features) return net->in_C / 2;
     return net->in_branches == 1 ? net->in_C : 0;
@@ -57,7 +55,7 @@ dshap_status inputs_open(inputs_src *s, const char *path, const dshap_net *net) 
         s->N = d[0];
     } else if (strcmp(fmt, DATA_FORMAT) == 0) {
         data_info info;
-        int features, raw_C = raw_channels(net, &features);
+        int features, raw_C = inputs_raw_channels(net, &features);
         TRY(h5io_open_read(&s->f, path, DATA_FORMAT, DATA_FORMAT_VERSION));
         CHECK(data_file_info(&s->f, &info));
         if (!raw_C)

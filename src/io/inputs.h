@@ -40,6 +40,11 @@ void inputs_close(inputs_src *s);
 /* Scan every stored value for NaN/Inf (streamed), before a long job starts. */
 dshap_status inputs_check_finite(inputs_src *s);
 
+/* The raw joint channels a data.h5 must hold for this model, or 0 when the
+ * model input cannot be made from raw joints; *features: the input is the
+ * J/V/B/A features of them (else the raw joints' first T frames). */
+int inputs_raw_channels(const dshap_net *net, int *features);
+
 static inline int64_t inputs_sample_size(const inputs_src *s) {
     return (int64_t)s->B * s->C * s->T * s->V * s->M;
 }

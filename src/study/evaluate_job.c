@@ -11,6 +11,7 @@
 #include "engine/forward.h"
 #include "io/data_file.h"
 #include "io/data_write.h"
+#include "io/inputs.h"
 #include "study/evaluate.h"
 #include "study/perturb_job.h"
 #include "study/scores.h"
@@ -61,8 +62,9 @@ typedef struct {
     dshap_net *net;
     net_acts acts;
     int block, C, T_raw, M;
+    int features;    /* the model takes J/V/B/A features (ShapGCN), else raw joints */
     int64_t raw_size, F;
-    float *feat;     /* (block, F) */
+    float *feat;     /* (block, F): the model input */
 } forwarder;
 
 /* Logits (n, K) of raw samples (n, C, T_raw, V, M), n <= block per call. */
@@ -70,8 +72,13 @@ static dshap_status fw_logits(forwarder *fw, const float *raw, int64_t n, float 
     int K = fw->net->arch.num_class;
     for (int64_t i0 = 0; i0 < n; i0 += fw->block) {
         int64_t b = n - i0 < fw->block ? n - i0 : fw->block;
-        TRY(features_compute(fw->feat, raw + i0 * fw->raw_size, b, fw->net->arch.layout, fw->C, fw->T_raw,
-                             fw->net->arch.num_frames, fw->M));
+        const float *x = raw + i0 * fw->raw_size;
+        int T = fw->net->arch.num_frames;
+        int64_t VM = (int64_t)fw->net->arch.layout->V * fw->M;
+        if (fw->features) TRY(features_compute(fw->feat, x, b, fw->net->arch.layout, fw->C, fw->T_raw, T, fw->M));
+        else /* raw joints: the first T frames */
+            for (int64_t r = 0; r < b * fw->C; r++)
+                memcpy(fw->feat + r * T * VM, x + r * fw->T_raw * VM, sizeof(float) * (size_t)(T * VM));
         TRY(net_forward_cpu(fw->net, &fw->acts, fw->feat, b));
         memcpy(logits + i0 * K, fw->acts.y[fw->net->out], sizeof(float) * (size_t)(b * K));
     }
@@ -439,7 +446,12 @@ dshap_status evaluate_run(const evaluate_opts *o) {
         fw.net = &net;
         fw.block = 2 * o->repeats > 16 ? 2 * o->repeats : 16;
         fw.C = d.info.C, fw.T_raw = d.info.T, fw.M = d.info.M, fw.raw_size = raw_size;
-        fw.F = (int64_t)4 * 2 * d.info.C * net.arch.num_frames * V * d.info.M;
+        int raw_C = inputs_raw_channels(&net, &fw.features);
+        if (!raw_C || raw_C != d.info.C || net.arch.num_persons != d.info.M)
+            CHECK_FAIL(DSHAP_EINVAL, "%s: raw joints (N, %d, T, %d, %d); the model %s takes (N, %d, %d, %d, %d, %d), "
+                       "which is not made from them", o->data, d.info.C, V, d.info.M, o->model, net.in_branches,
+                       net.in_C, net.arch.num_frames, V, net.arch.num_persons);
+        fw.F = net_input_floats(&net);
         CHECK(dshap_calloc((void **)&keep, (size_t)net.n_nodes, 1, "keep mask"));
         CHECK(acts_alloc(&fw.acts, &net, fw.block, keep));
         CHECK(dshap_alloc_floats(&fw.feat, (size_t)(fw.block * fw.F), "features"));

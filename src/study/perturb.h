@@ -1,5 +1,10 @@
 /* Perturbation of the edge-importance matrices E (RULES.md, "Perturbation
- * of the edge-importance matrix"): only E[0, j, j] of every SGC layer. */
+ * of the edge-importance matrix"): only E[0, j, j] of every SGC layer.
+ * Imported models (net->general): the constants named by a glob
+ * (--edge-tensors), each viewed as n blocks of (V, V) (its row-major
+ * (count / V², V, V) view); joint j's entries are (b, j, j) of every block
+ * b whose unperturbed (j, j) is nonzero (a zero diagonal entry is no edge
+ * and stays zero), delta from that block's range. */
 #ifndef DSHAP_PERTURB_H
 #define DSHAP_PERTURB_H
 
@@ -23,15 +28,22 @@ typedef struct {
 } perturb_opts;
 
 typedef struct {
-    int n;              /* SGC layers */
+    int n;              /* SGC layers, or matched constants (general) */
     dshap_param **E;    /* (K, V, V) in the model, changed in place */
     const dshap_param **A;
     float **orig;       /* copies of the unperturbed E */
-    int *node;          /* the graph node using E (its G = A ⊙ E is refreshed) */
+    int *node;          /* the graph node using E (its G = A ⊙ E is refreshed); -1 general */
+    int general;        /* constants of an imported graph: the nodes read them in place */
 } edge_set;
 
-/* Every graph node's E of the built network. */
+/* Every graph node's E of the built network (ShapGCN models). */
 dshap_status edges_collect(edge_set *es, dshap_model *m, dshap_net *net);
+/* The constants of an imported model whose names match the glob pattern
+ * (fnmatch); each must be a (..., V, V) view (edge_blocks > 0). */
+dshap_status edges_collect_named(edge_set *es, dshap_model *m, const dshap_net *net, const char *pattern);
+/* (V, V) blocks of a constant: count / V² when its last axis is V, its rank
+ * at least 2 and V² divides its size; else 0. */
+int64_t edge_blocks(const dshap_param *p, int V);
 void edges_free(edge_set *es);
 
 /* From the unperturbed E: change E[0, j, j] for the joints in order[0..n_j)

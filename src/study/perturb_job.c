@@ -218,6 +218,7 @@ static dshap_status write_curves(const perturb_job_opts *o, const score_set *sc,
     CHECK(h5io_write_attr_str(&f, "/", "label", o->label ? o->label : sc->name));
     CHECK(h5io_write_attr_str(&f, "/", "scores", o->scores));
     CHECK(h5io_write_attr_str(&f, "/", "mode", mode_name(o->p.mode)));
+    if (o->edge_tensors) CHECK(h5io_write_attr_str(&f, "/", "edge_tensors", o->edge_tensors));
     CHECK(h5io_write_attr_f64(&f, "/", "thresh", o->p.thresh));
     CHECK(h5io_write_attr_str(&f, "/", "range", o->p.range == PR_ORIGINAL ? "original" : "sequential"));
     CHECK(h5io_write_attr_str(&f, "/", "metric", metric_name(o->metric)));
@@ -334,7 +335,8 @@ dshap_status perturb_job_run(const perturb_job_opts *o) {
     int64_t N = s.N, F = inputs_sample_size(&s);
     CHECK(dshap_alloc_floats(&x, (size_t)(N * F), "inputs"));
     CHECK(inputs_read(&s, 0, N, x));
-    CHECK(edges_collect(&es, &m, &net));
+    if (o->edge_tensors) CHECK(edges_collect_named(&es, &m, &net, o->edge_tensors));
+    else CHECK(edges_collect(&es, &m, &net));
     int block = o->block > 0 ? o->block : 16;
     CHECK(dshap_calloc((void **)&keep, (size_t)net.n_nodes, 1, "keep mask"));
     CHECK(acts_alloc(&acts, &net, block, keep));

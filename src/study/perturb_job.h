@@ -12,6 +12,7 @@ typedef enum { MET_ACCURACY, MET_AUC_GROUPED, MET_AGREEMENT, MET_PROBABILITY } m
 
 typedef struct {
     const char *model, *data, *scores, *score_class, *output, *csv, *label, *save_model;
+    const char *edge_tensors; /* imported models: glob over the constants' names */
     int n_k, ks[PJ_MAX_K];
     int select[SEL_KINDS]; /* which selections to run */
     perturb_opts p;

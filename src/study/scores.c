@@ -68,6 +68,15 @@ static dshap_status load_part(const char *part, const char *cls, int time, score
     if (rank < 2 || rank > 4)
         CHECK_FAIL(DSHAP_EFORMAT, "%s: '%s' has rank %d; expected %s", file, ds, rank,
                    time ? "(N, V), (N, T', V) or (N, K', T', V)" : "(N, V), (N, K', V) or (N, K', T', V) scores");
+    if (rank == 4 && !strncmp(ds, "/shap/", 6) && h5io_has_attr(&f, "/", "store")) {
+        char *store = NULL;
+        CHECK(h5io_read_attr_str(&f, "/", "store", &store));
+        int channels = !strcmp(store, "channel-joint");
+        dshap_free(store);
+        if (channels) /* (N, K', C, V) would read as frames */
+            CHECK_FAIL(DSHAP_EFORMAT, "%s: '%s' is a channel-joint store (N, K', C, V); scores are joint or frame stores "
+                       "(explain --store joint|frame)", file, ds);
+    }
     int V = (int)d[rank - 1], T = rank == 4 ? (int)d[2] : (time && rank == 3) ? (int)d[1] : 1;
     int nk = with_class ? (int)d[1] : 1;
     if (V < 2 || V > 64) CHECK_FAIL(DSHAP_EFORMAT, "%s: '%s' has %d joints in its last axis", file, ds, V);
