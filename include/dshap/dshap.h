@@ -117,14 +117,15 @@ typedef struct {
     const char *input;  /* the graph input to explain; NULL: the graph's one input that is not an initializer */
     const char *layout; /* "ntu25" (V = 25), "cp29" (V = 29) or "cp19" (V = 19); NULL: the one with the input's
                            V (the three V differ, so V always decides) */
+    const char *name;   /* names the model in messages (e.g. its path); NULL: "<ONNX model of n bytes>" */
 } dshap_import_options;
 
 /* An ONNX model (opsets 11-17) imported in memory, as dshap model import-onnx
  * followed by dshap_model_load of its model.h5: the same model, the same
  * results. The input is (N, C, T, V), (N, C, T, V, M) or (N, 4, 2C, T, V, M);
- * the output (N, K) logits. opts NULL: both fields NULL. Failures carry the
- * importer's one-line message naming "<ONNX model of n bytes>" (an
- * unsupported op, a shape, an unknown layout). */
+ * the output (N, K) logits. opts NULL: every field NULL. Failures carry the
+ * importer's one-line message naming opts->name (an unsupported op, a shape,
+ * an unknown layout). */
 DSHAP_API dshap_status dshap_model_import_onnx(const void *bytes, size_t n_bytes, const dshap_import_options *opts,
                                                dshap_model_t **out);
 DSHAP_API void dshap_model_free(dshap_model_t *m);

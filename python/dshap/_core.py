@@ -42,8 +42,10 @@ class Model:
             if sample is None:
                 raise ValueError("model: a torch.nn.Module needs a sample input (DeepExplainer uses the background's first row)")
             from ._export import module_to_onnx
-            self._import_onnx(module_to_onnx(source, sample), opts or _import_options(layout, "x"))
-            self.path = f"<{type(source).__name__}>"
+            opts = opts or _import_options(layout, "x")
+            self.path = f"<{type(source).__name__} exported to ONNX>"
+            opts.name = self.path.encode()
+            self._import_onnx(module_to_onnx(source, sample), opts)
         elif isinstance(source, (bytes, bytearray)):
             if opts is not None or bytes(source[:1]) == b"\x08":
                 self._import_onnx(bytes(source), opts)
@@ -57,6 +59,7 @@ class Model:
                 image = checkpoint_to_model_h5(path, arch)
                 check(lib.dshap_model_load_memory(image, len(image), ctypes.byref(self._h)))
             elif opts is not None:  # with options the C API takes the bytes
+                opts.name = path.encode()
                 with open(path, "rb") as f:
                     self._import_onnx(f.read(), opts)
             else:  # model.h5 or ONNX, told apart by content

@@ -79,7 +79,7 @@ class ModelInfo(ctypes.Structure):
 
 
 class ImportOptions(ctypes.Structure):
-    _fields_ = [("input", ctypes.c_char_p), ("layout", ctypes.c_char_p)]
+    _fields_ = [("input", ctypes.c_char_p), ("layout", ctypes.c_char_p), ("name", ctypes.c_char_p)]
 
 
 class GradcamOptions(ctypes.Structure):

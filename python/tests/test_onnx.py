@@ -59,8 +59,11 @@ def test_onnx_bytes_and_explicit_layout_equal_the_path():
     want = dshap.Model(onnx).predict(x)
     assert np.array_equal(dshap.Model(image).predict(x), want)
     assert np.array_equal(dshap.Model(onnx, layout="ntu25", input="x").predict(x), want)
-    with pytest.raises(dshap.DshapError, match=r"input 'x' has V = 25 joints; the cp29 layout has 29"):
+    with pytest.raises(dshap.DshapError, match=r"^<ONNX model of \d+ bytes>: input 'x' has V = 25 joints; the cp29 "):
         dshap.Model(image, layout="cp29")
+    with pytest.raises(dshap.DshapError) as e:  # a path with options: the message names it
+        dshap.Model(onnx, layout="cp19")
+    assert str(e.value) == f"{onnx}: input 'x' has V = 25 joints; the cp19 layout has 19"
     with pytest.raises(dshap.DshapError, match=r"unknown layout 'ntu18' \(ntu25, cp29, cp19\)"):
         dshap.Model(image, layout="ntu18")
 

@@ -49,7 +49,7 @@ dshap_status dshap_model_import_onnx(const void *bytes, size_t n_bytes, const ds
     *out = NULL;
     char name[64];
     snprintf(name, sizeof name, "<ONNX model of %zu bytes>", n_bytes);
-    return import_named(bytes, n_bytes, name, opts, out);
+    return import_named(bytes, n_bytes, opts && opts->name ? opts->name : name, opts, out);
 }
 
 dshap_status api_onnx_load_file(const char *path, dshap_model_t **out) {

@@ -70,6 +70,9 @@ static void check_errors(void) {
     dshap_status st = dshap_model_import_onnx(b, n, &(dshap_import_options){.layout = "ntu18"}, &m);
     EXPECT(st == DSHAP_EINVAL && !m && strstr(dshap_last_error(), "unknown layout 'ntu18' (ntu25, cp29, cp19)"), "%s",
            dshap_last_error());
+    st = dshap_model_import_onnx(b, n, &(dshap_import_options){.layout = "cp19", .name = "tiny.onnx"}, &m);
+    EXPECT(st != DSHAP_OK && !m && !strcmp(dshap_last_error(), "tiny.onnx: input 'x' has V = 25 joints; the cp19 layout has 19"),
+           "named: %s", dshap_last_error());
     st = dshap_model_import_onnx(b, n / 2, NULL, &m); /* truncated */
     EXPECT(st != DSHAP_OK && !m && strstr(dshap_last_error(), "<ONNX model of "), "truncated: %s", dshap_last_error());
     free(b);
