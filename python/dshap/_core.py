@@ -47,9 +47,9 @@ class Model:
             opts.name = self.path.encode()
             self._import_onnx(module_to_onnx(source, sample), opts)
         elif isinstance(source, (bytes, bytearray)):
-            if opts is not None or bytes(source[:1]) == b"\x08":
+            if opts is not None:
                 self._import_onnx(bytes(source), opts)
-            else:
+            else:  # model.h5 or ONNX, told apart by content
                 check(lib.dshap_model_load_memory(bytes(source), len(source), ctypes.byref(self._h)))
             self.path = "<memory>"
         elif isinstance(source, (str, os.PathLike)):
