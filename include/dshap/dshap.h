@@ -6,8 +6,8 @@
  * Shapes. A model input sample is a float32 tensor (4, 2C, T, V, M): the four
  * J/V/B/A branches, 2C channels (features of C raw channels), T frames, V
  * joints, M persons (dshap_model_info); an imported ONNX model's is its
- * graph input's (dshap_model_input_dims), e.g. (C, T, V, M). Buffers are row-major and owned by
- * the caller; n samples are n consecutive samples.
+ * graph input's (dshap_model_input_dims), e.g. (C, T, V, M). Buffers are
+ * row-major and owned by the caller; n samples are n consecutive samples.
  *
  * Errors. Every function that can fail returns a dshap_status; on failure
  * dshap_last_error() holds one line naming the file or argument and the
