@@ -5,8 +5,9 @@
  *
  * Shapes. A model input sample is a float32 tensor (4, 2C, T, V, M): the four
  * J/V/B/A branches, 2C channels (features of C raw channels), T frames, V
- * joints, M persons (dshap_model_info). Buffers are row-major and owned by
- * the caller; n samples are n consecutive samples.
+ * joints, M persons (dshap_model_info); an imported ONNX model's is its
+ * graph input's (dshap_model_input_dims), e.g. (C, T, V, M). Buffers are
+ * row-major and owned by the caller; n samples are n consecutive samples.
  *
  * Errors. Every function that can fail returns a dshap_status; on failure
  * dshap_last_error() holds one line naming the file or argument and the
@@ -102,12 +103,41 @@ DSHAP_API const char *dshap_blas_coretype_hint(void);
 DSHAP_API void dshap_options_default(dshap_options *o);
 DSHAP_API void dshap_gradcam_options_default(dshap_gradcam_options *o);
 
-/* A model.h5 (dshap model init, tools/export_pytorch.py) from a file, or the
- * same bytes from memory (an HDF5 file image). */
+/* A model.h5 (dshap model init, tools/export_pytorch.py, dshap model
+ * import-onnx) from a file, or the same bytes from memory (an HDF5 file
+ * image). Both also take an ONNX model, told apart by content: a file whose
+ * first byte is 0x08 (protobuf field 1, ir_version, which ONNX writers put
+ * first; an HDF5 file starts with \x89HDF\r\n\x1a\n) is imported as
+ * dshap_model_import_onnx does with NULL options. */
 DSHAP_API dshap_status dshap_model_load(const char *path, dshap_model_t **out);
 DSHAP_API dshap_status dshap_model_load_memory(const void *bytes, size_t n_bytes, dshap_model_t **out);
+
+/* Options of dshap_model_import_onnx (dshap model import-onnx --input, --layout). */
+typedef struct {
+    const char *input;  /* the graph input to explain; NULL: the graph's one input that is not an initializer */
+    const char *layout; /* "ntu25" (V = 25), "cp29" (V = 29) or "cp19" (V = 19); NULL: the one with the input's
+                           V (the three V differ, so V always decides) */
+    const char *name;   /* names the model in messages (e.g. its path); NULL: "<ONNX model of n bytes>" */
+} dshap_import_options;
+
+/* An ONNX model (opsets 11-17) imported in memory, as dshap model import-onnx
+ * followed by dshap_model_load of its model.h5: the same model, the same
+ * results. The input is (N, C, T, V), (N, C, T, V, M) or (N, 4, 2C, T, V, M);
+ * the output (N, K) logits. opts NULL: every field NULL. Failures carry the
+ * importer's one-line message naming opts->name (an unsupported op, a shape,
+ * an unknown layout). */
+DSHAP_API dshap_status dshap_model_import_onnx(const void *bytes, size_t n_bytes, const dshap_import_options *opts,
+                                               dshap_model_t **out);
 DSHAP_API void dshap_model_free(dshap_model_t *m);
+/* info.input_shape is (4, 2C, T, V, M) for ShapGCN / AutoGCN models and
+ * (branches, C, T, V, M) for imported ones: (1, C, T, V, M) for a
+ * (N, C, T, V, M) input, (1, C, T, V, 1) for (N, C, T, V). */
 DSHAP_API void dshap_model_get_info(const dshap_model_t *m, dshap_model_info *info);
+/* The per-sample input shape as the model declares it (the same elements in
+ * the same order as info.input_shape): (4, 2C, T, V, M) for ShapGCN /
+ * AutoGCN, an imported graph's own input without its batch axis, e.g.
+ * (C, T, V, M). Returns its rank (3 to 5). */
+DSHAP_API int dshap_model_input_dims(const dshap_model_t *m, int64_t dims[5]);
 /* x (n, sample) -> logits (n, K): the eval-mode function. */
 DSHAP_API dshap_status dshap_predict(const dshap_model_t *m, const float *x, int64_t n, float *logits);
 

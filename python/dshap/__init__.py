@@ -5,6 +5,8 @@ skeleton models, computed by libdshap (the engine of the dshap CLI).
     e = dshap.DeepExplainer("model.h5", background)      # (R, 4, 2C, T, V, M) float32
     phi = e.shap_values(x)                               # shap's layout (N, 4, 2C, T, V, M, K)
     res = e.explain(x, classes="pred", store="joint")    # phi, phi0, f(x), residual
+    e = dshap.DeepExplainer("model.onnx", bg)           # or ONNX bytes, or a torch.nn.Module: phi
+                                                         # in its input's shape, e.g. (N, C, T, V, M, K)
 """
 from ._core import DeepExplainer, Explanation, GradCAM, Model, gradcam
 from ._files import Attributions, read_attributions

@@ -1,6 +1,7 @@
 """dshap in Python: models, DeepExplainer (shap's interface), Grad-CAM."""
 import ctypes
 import os
+import sys
 
 import numpy as np
 
@@ -24,15 +25,32 @@ def _choice(name, value, table):
 
 
 class Model:
-    """A loaded model: a model.h5 path (dshap model init, tools/export_pytorch.py),
-    a ShapGCN checkpoint path (*.pth, *.pth.tar, *.pt: converted in memory by the
-    package's copy of tools/export_pytorch.py; needs torch; arch: a dict when the
-    checkpoint has no 'actions'), or the bytes of a model.h5."""
+    """A loaded model: a model.h5 path (dshap model init, tools/export_pytorch.py,
+    dshap model import-onnx), a ShapGCN checkpoint path (*.pth, *.pth.tar, *.pt:
+    converted in memory by the package's copy of tools/export_pytorch.py; needs
+    torch; arch: a dict when the checkpoint has no 'actions'), an ONNX model
+    (a *.onnx path or its bytes: imported in memory as dshap model import-onnx),
+    a torch.nn.Module (exported to ONNX in memory with `sample`, one input row
+    (1, C, T, V[, M]), then imported), or the bytes of a model.h5. layout
+    ('ntu25', 'cp29', 'cp19') and input (the graph input's name) are the
+    import's --layout and --input; layout None: the one with the input's V."""
 
-    def __init__(self, source, arch=None):
+    def __init__(self, source, arch=None, layout=None, input=None, sample=None):
         self._h = ctypes.c_void_p()
-        if isinstance(source, (bytes, bytearray)):
-            check(lib.dshap_model_load_memory(bytes(source), len(source), ctypes.byref(self._h)))
+        opts = None if layout is None and input is None else _import_options(layout, input)
+        if _is_torch_module(source):
+            if sample is None:
+                raise ValueError("model: a torch.nn.Module needs a sample input (DeepExplainer uses the background's first row)")
+            from ._export import module_to_onnx
+            opts = opts or _import_options(layout, "x")
+            self.path = f"<{type(source).__name__} exported to ONNX>"
+            opts.name = self.path.encode()
+            self._import_onnx(module_to_onnx(source, sample), opts)
+        elif isinstance(source, (bytes, bytearray)):
+            if opts is not None:
+                self._import_onnx(bytes(source), opts)
+            else:  # model.h5 or ONNX, told apart by content
+                check(lib.dshap_model_load_memory(bytes(source), len(source), ctypes.byref(self._h)))
             self.path = "<memory>"
         elif isinstance(source, (str, os.PathLike)):
             path = os.fspath(source)
@@ -40,15 +58,27 @@ class Model:
                 from ._export import checkpoint_to_model_h5
                 image = checkpoint_to_model_h5(path, arch)
                 check(lib.dshap_model_load_memory(image, len(image), ctypes.byref(self._h)))
-            else:
+            elif opts is not None:  # with options the C API takes the bytes
+                opts.name = path.encode()
+                with open(path, "rb") as f:
+                    self._import_onnx(f.read(), opts)
+            else:  # model.h5 or ONNX, told apart by content
                 check(lib.dshap_model_load(path.encode(), ctypes.byref(self._h)))
             self.path = path
         else:
-            raise TypeError(f"model: expected a model.h5 or checkpoint path, or model.h5 bytes; got {type(source).__name__}")
+            raise TypeError("model: expected a model.h5, checkpoint or .onnx path, model.h5 or ONNX bytes, or a "
+                            f"torch.nn.Module; got {type(source).__name__}")
         info = _lib.ModelInfo()
         lib.dshap_model_get_info(self._h, ctypes.byref(info))
         self.num_class = info.num_class
-        self.input_shape = tuple(int(d) for d in info.input_shape)  # (4, 2C, T, V, M)
+        self.branch_shape = tuple(int(d) for d in info.input_shape)  # (4, 2C, T, V, M); imported: (B, C, T, V, M)
+        dims = (ctypes.c_int64 * 5)()
+        rank = lib.dshap_model_input_dims(self._h, dims)
+        self.input_shape = tuple(int(d) for d in dims[:rank])  # one sample as the model declares it
+
+    def _import_onnx(self, image, opts):
+        check(lib.dshap_model_import_onnx(image, len(image), ctypes.byref(opts) if opts is not None else None,
+                                          ctypes.byref(self._h)))
 
     def __del__(self):
         h = getattr(self, "_h", None)
@@ -57,7 +87,7 @@ class Model:
             self._h = None
 
     def inputs(self, x, what="X"):
-        """x as a C-contiguous float32 (N, 4, 2C, T, V, M) array (numpy or torch)."""
+        """x as a C-contiguous float32 (N, *input_shape) array (numpy or torch)."""
         if hasattr(x, "detach"):
             x = x.detach().cpu().numpy()
         x = np.ascontiguousarray(x, dtype=np.float32)
@@ -98,8 +128,21 @@ class Model:
         return np.ascontiguousarray(c, dtype=np.int32)
 
 
-def _model(model):
-    return model if isinstance(model, Model) else Model(model)
+def _model(model, layout=None, sample=None):
+    return model if isinstance(model, Model) else Model(model, layout=layout, sample=sample)
+
+
+def _is_torch_module(obj):
+    """A torch.nn.Module, found without importing torch where it is absent."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(obj, torch.nn.Module)
+
+
+def _import_options(layout, input):
+    o = _lib.ImportOptions()
+    o.layout = None if layout is None else layout.encode()
+    o.input = None if input is None else input.encode()
+    return o
 
 
 class _Progress:
@@ -152,8 +195,12 @@ class Explanation:
 class DeepExplainer:
     """DeepSHAP of a dshap model against a background, shap.DeepExplainer's interface.
 
-    model: a model.h5 or ShapGCN checkpoint path, model.h5 bytes, or a Model.
-    background: (R, 4, 2C, T, V, M) float32 (numpy or torch), used in this order.
+    model: a model.h5, ShapGCN checkpoint or .onnx path, model.h5 or ONNX bytes,
+    a torch.nn.Module (exported to ONNX in memory with the background's first
+    row as the sample), or a Model (see there); layout: the ONNX import's
+    (None: by V).
+    background: (R, *model input) float32 (numpy or torch), used in this order:
+    (R, 4, 2C, T, V, M) for ShapGCN, e.g. (R, C, T, V, M) for an imported model.
     rules: 'exact' (additive DeepLIFT/Shapley rules) or 'shap' (shap.DeepExplainer's
     handlers). chunk, block, memory_gib: as dshap explain (φ's last bits depend on
     chunk; with the same chunk the bytes equal the CLI's). threads: OpenMP threads
@@ -164,9 +211,9 @@ class DeepExplainer:
     dshap_explainer_set_mpi_comm)."""
 
     def __init__(self, model, background, rules="exact", chunk=20, block=4, memory_gib=0.0, threads=0,
-                 progress=None, comm=None):
+                 progress=None, comm=None, layout=None):
         self._comm = _comm_address(comm)
-        self.model = _model(model)
+        self.model = _model(model, layout, background[:1] if _is_torch_module(model) else None)
         self.rules = rules
         self._rules = _choice("rules", rules, _RULES)
         self._bg = self.model.inputs(background, "background")
@@ -226,13 +273,14 @@ class DeepExplainer:
             _set_progress(h, None)
             pr.close()
         if store != "full":
-            g = _store_shape(store, persons_each, self.model.input_shape)
+            g = _store_shape(store, persons_each, self.model.branch_shape)
             values = values.reshape((n, nk) + g)
         return Explanation(values, self.phi0.copy(), output, residual, cls, store)
 
     def shap_values(self, X, ranked_outputs=None, output_rank_order="max", check_additivity=True):
         """shap 0.46's layout for a one-input PyTorch model: float64
-        (N, 4, 2C, T, V, M, K) (K = 1: no class axis); with ranked_outputs = r,
+        (N, *input_shape, K), e.g. (N, 4, 2C, T, V, M, K) or (N, C, T, V, M, K)
+        (K = 1: no class axis); with ranked_outputs = r,
         ((N, ..., r), the (N, r) explained classes per sample)."""
         x = self.model.inputs(X)
         K = self.model.num_class
@@ -261,9 +309,9 @@ class DeepExplainer:
 
 def _store_shape(store, persons_each, input_shape):
     """Per (sample, class) shape of a reduced store (RULES.md / dshap explain --store)."""
-    _, C2, T, V, M = input_shape
+    B, C2, T, V, M = input_shape
     p = (M,) if persons_each else ()
-    return {"joint": (V,) + p, "channel-joint": (4, C2, V) + p, "frame": (T, V) + p}[store]
+    return {"joint": (V,) + p, "channel-joint": (B, C2, V) + p, "frame": (T, V) + p}[store]
 
 
 def _comm_address(comm):

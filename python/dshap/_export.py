@@ -42,3 +42,21 @@ def checkpoint_to_model_h5(path, arch=None):
             raise ValueError(f"{path}: {str(e).splitlines()[0]}") from None
         with open(out, "rb") as f:
             return f.read()
+
+
+def module_to_onnx(module, sample):
+    """The ONNX bytes of a torch.nn.Module in eval mode, traced on sample (one
+    input row (1, C, T, V[, M]), numpy or torch): opset 13, input name 'x',
+    constants folded (the Shape -> Gather chains the trace leaves are folded
+    by dshap's importer)."""
+    import io
+
+    import numpy as np
+    import torch
+    if not isinstance(sample, torch.Tensor):
+        sample = torch.from_numpy(np.ascontiguousarray(sample, dtype=np.float32))
+    buf = io.BytesIO()
+    with torch.no_grad():
+        torch.onnx.export(module.eval(), sample.float(), buf, opset_version=13, input_names=["x"],
+                          do_constant_folding=True)
+    return buf.getvalue()

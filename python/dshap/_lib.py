@@ -78,6 +78,10 @@ class ModelInfo(ctypes.Structure):
     _fields_ = [("num_class", ctypes.c_int), ("input_shape", ctypes.c_int64 * 5), ("sample_size", ctypes.c_int64)]
 
 
+class ImportOptions(ctypes.Structure):
+    _fields_ = [("input", ctypes.c_char_p), ("layout", ctypes.c_char_p), ("name", ctypes.c_char_p)]
+
+
 class GradcamOptions(ctypes.Structure):
     _fields_ = [("variant", ctypes.c_int), ("negate", ctypes.c_int), ("persons", ctypes.c_int),
                 ("block", ctypes.c_int), ("memory_gib", ctypes.c_double)]
@@ -97,6 +101,9 @@ def _declare(lib):
         "dshap_gradcam_options_default": (None, [ctypes.POINTER(GradcamOptions)]),
         "dshap_model_load": (I, [ctypes.c_char_p, ctypes.POINTER(P)]),
         "dshap_model_load_memory": (I, [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(P)]),
+        "dshap_model_import_onnx": (I, [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(ImportOptions),
+                                        ctypes.POINTER(P)]),
+        "dshap_model_input_dims": (I, [P, ctypes.POINTER(I64)]),
         "dshap_model_free": (None, [P]),
         "dshap_model_get_info": (None, [P, ctypes.POINTER(ModelInfo)]),
         "dshap_predict": (I, [P, F, I64, F]),

@@ -13,6 +13,12 @@ struct dshap_model_t {
     char path[1024]; /* model.path points here (error messages name it) */
 };
 
+/* ONNX by content (dshap.h, dshap_model_load): the first byte is 0x08. */
+int api_bytes_are_onnx(const void *bytes, size_t n_bytes);
+int api_file_is_onnx(const char *path);
+/* dshap_model_load of an ONNX file (layout by V); messages name path. */
+dshap_status api_onnx_load_file(const char *path, dshap_model_t **out);
+
 /* DSHAP_EINVAL unless OpenBLAS runs one thread (dshap_init, or OPENBLAS_NUM_THREADS=1). */
 dshap_status api_check_init(void);
 /* Rejects a NULL pointer argument with a line naming it. */

@@ -90,6 +90,7 @@ dshap_status dshap_model_load(const char *path, dshap_model_t **out) {
     TRY(api_check_ptr(path, "dshap_model_load", "path"));
     TRY(api_check_ptr(out, "dshap_model_load", "out"));
     *out = NULL;
+    if (api_file_is_onnx(path)) return api_onnx_load_file(path, out);
     dshap_model_t *m;
     TRY(dshap_calloc((void **)&m, 1, sizeof *m, "model handle"));
     snprintf(m->path, sizeof m->path, "%s", path);
@@ -110,6 +111,7 @@ dshap_status dshap_model_load(const char *path, dshap_model_t **out) {
 dshap_status dshap_model_load_memory(const void *bytes, size_t n_bytes, dshap_model_t **out) {
     TRY(api_check_ptr(bytes, "dshap_model_load_memory", "bytes"));
     TRY(api_check_ptr(out, "dshap_model_load_memory", "out"));
+    if (api_bytes_are_onnx(bytes, n_bytes)) return dshap_model_import_onnx(bytes, n_bytes, NULL, out);
     const char *dir = getenv("TMPDIR");
     char tmp[1024];
     snprintf(tmp, sizeof tmp, "%s/dshap-model-XXXXXX", dir && dir[0] ? dir : "/tmp");

@@ -29,6 +29,14 @@ const dshap_layout *layout_find(const char *name) {
     return NULL;
 }
 
+const dshap_layout *layout_find_joints(long long V) {
+    for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++)
+        if (layouts[i].V == V) return &layouts[i];
+    return NULL;
+}
+
+const char *layout_joint_counts(void) { return "ntu25: 25, cp29: 29, cp19: 19"; }
+
 const char *layout_names(void) { return "ntu25, cp29, cp19"; }
 
 void layout_adjacency(const dshap_layout *L, float *A) {

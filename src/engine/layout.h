@@ -19,6 +19,10 @@ typedef struct {
 
 /* NULL when unknown. */
 const dshap_layout *layout_find(const char *name);
+/* The layout with V joints (each layout's V is its own); NULL when none. */
+const dshap_layout *layout_find_joints(long long V);
+/* "ntu25: 25, cp29: 29, cp19: 19", for messages. */
+const char *layout_joint_counts(void);
 /* Comma-separated list of known names, for messages. */
 const char *layout_names(void);
 

@@ -7,7 +7,7 @@
 
 #define MAX_ONNX_BYTES (1LL << 31)
 
-static dshap_status read_file(const char *path, unsigned char **out, size_t *len) {
+dshap_status onnx_read_file(const char *path, unsigned char **out, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f) FAIL(DSHAP_EIO, "%s: cannot open", path);
     long n = fseek(f, 0, SEEK_END) ? -1 : ftell(f);
@@ -27,28 +27,50 @@ static dshap_status read_file(const char *path, unsigned char **out, size_t *len
     return DSHAP_OK;
 }
 
-dshap_status onnx_import(dshap_model *m, const char *onnx_path, const char *input_name, const dshap_layout *L) {
+/* The layout whose joint count is the input's V (every layout has its own V);
+ * an input of another rank is left to lower_input's message. */
+static dshap_status infer_layout(const og_graph *g, const char *path, const dshap_layout **L) {
+    *L = layout_find("ntu25");
+    if (g->in_rank < 4 || g->in_rank > 6) return DSHAP_OK;
+    int64_t V = g->in_dims[3 + (g->in_rank == 6)];
+    const dshap_layout *found = layout_find_joints(V);
+    if (!found)
+        FAIL(DSHAP_EFORMAT, "%s: input '%s' has V = %lld joints; no layout has that many (%s)", path, g->input,
+             (long long)V, layout_joint_counts());
+    *L = found;
+    return DSHAP_OK;
+}
+
+dshap_status onnx_import_memory(dshap_model *m, const void *bytes, size_t len, const char *path,
+                                const char *input_name, const dshap_layout *L) {
     memset(m, 0, sizeof *m);
-    unsigned char *bytes = NULL;
-    size_t len = 0;
-    TRY(read_file(onnx_path, &bytes, &len));
     og_graph g;
     dshap_net net;
-    m->arch.layout = L;
-    m->path = onnx_path;
-    dshap_status st = onnx_read(&g, m, bytes, len, onnx_path, input_name);
-    free(bytes);
+    m->path = path;
+    dshap_status st = onnx_read(&g, m, bytes, len, path, input_name);
     if (st) {
         model_free(m);
         return st;
     }
-    st = onnx_lower(&net, &g, m, onnx_path);
+    if (!L) st = infer_layout(&g, path, &L);
+    m->arch.layout = L;
+    if (!st) st = onnx_lower(&net, &g, m, path);
     if (!st) {
         net_free(&net);
         if (!(m->graph = og_to_json(&g, m))) st = dshap_fail(DSHAP_ENOMEM, __FILE__, __LINE__, "out of memory");
     }
     og_free(&g);
     if (st) model_free(m);
+    return st;
+}
+
+dshap_status onnx_import(dshap_model *m, const char *onnx_path, const char *input_name, const dshap_layout *L) {
+    memset(m, 0, sizeof *m);
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    TRY(onnx_read_file(onnx_path, &bytes, &len));
+    dshap_status st = onnx_import_memory(m, bytes, len, onnx_path, input_name, L);
+    free(bytes);
     return st;
 }
 

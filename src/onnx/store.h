@@ -17,6 +17,12 @@ dshap_status og_from_json(og_graph *g, const char *json, const char *path, char 
 /* Read an ONNX file and import it into m (graph record, constants,
  * architecture); the lowering runs once to validate it. */
 dshap_status onnx_import(dshap_model *m, const char *onnx_path, const char *input_name, const dshap_layout *L);
+/* The same from the file's bytes (path names it in messages); L NULL: the
+ * layout whose joint count is the input's V. */
+dshap_status onnx_import_memory(dshap_model *m, const void *bytes, size_t len, const char *path,
+                                const char *input_name, const dshap_layout *L);
+/* A whole ONNX file into malloc'd memory (free()). */
+dshap_status onnx_read_file(const char *path, unsigned char **out, size_t *len);
 /* net_build for a model with a graph record. */
 dshap_status onnx_net_build(dshap_net *net, dshap_model *m);
 
