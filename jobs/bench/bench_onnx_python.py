@@ -8,6 +8,7 @@ that the peak RSS is the method's own:
   /opt/dshap-ref/bin/python jobs/bench/bench_onnx_python.py shap|captum \\
       [--instances 1] [--references 2] [--chunk 2] [--threads 2] [--seed 7]
   /opt/dshap-ref/bin/python jobs/bench/bench_onnx_python.py export OUT.onnx [--frames 300]
+  /opt/dshap-ref/bin/python jobs/bench/bench_onnx_python.py data DIR [--instances 1] [--references 2]
 
 shap: shap.DeepExplainer(model[:, pred], chunk of references).shap_values(x)
 per instance and chunk. captum: captum.attr.DeepLiftShap(model)
@@ -18,7 +19,9 @@ method, wall and CPU seconds per (instance, reference) pair (CPU seconds
 are the measure that holds on a shared machine), pairs, peak
 RSS (MiB) and the additivity residual max |sum phi - (f_c(x) - mean_r
 f_c(r))| in float32. `export` writes the same model as a static ONNX graph
-(tests/reference/onnx_static.py) for the dshap side of bench_onnx.sh."""
+(tests/reference/onnx_static.py) for the dshap side of bench_onnx.sh, `data`
+the same instances and references as DIR/x.h5 and DIR/bg.h5 (data.h5,
+labels = the predicted classes)."""
 import argparse
 import copy
 import os
@@ -87,8 +90,8 @@ def run_captum(model, x, bg, pred, chunk):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('method', choices=['shap', 'captum', 'export'])
-    ap.add_argument('out', nargs='?', help='export: the .onnx file to write')
+    ap.add_argument('method', choices=['shap', 'captum', 'export', 'data'])
+    ap.add_argument('out', nargs='?', help='export: the .onnx file to write; data: the folder')
     ap.add_argument('--instances', type=int, default=1)
     ap.add_argument('--references', type=int, default=2)
     ap.add_argument('--chunk', type=int, default=2)
@@ -117,6 +120,11 @@ def main():
     with torch.no_grad():
         fx, fb = model(x), model(bg)
     pred = fx.argmax(1)
+    if a.method == 'data':
+        from gen_onnx_models import write_data
+        write_data(os.path.join(a.out, 'x.h5'), x.numpy(), pred.numpy())
+        write_data(os.path.join(a.out, 'bg.h5'), bg.numpy(), fb.argmax(1).numpy())
+        return
     t0, c0 = time.perf_counter(), cpu_seconds()
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')

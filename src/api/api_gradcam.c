@@ -19,9 +19,11 @@ dshap_status dshap_gradcam_layer_shape(const dshap_model_t *m, const char *layer
     TRY(api_check_ptr(m, "dshap_gradcam_layer_shape", "model"));
     TRY(api_check_ptr(layer, "dshap_gradcam_layer_shape", "layer"));
     int at;
+    gc_geom g;
     TRY(find_layer(m, layer, &at));
-    *T = m->net.nodes[at].T;
-    *V = m->net.nodes[at].V;
+    TRY(gradcam_geom(&m->net, at, layer, &g));
+    *T = g.T;
+    *V = g.V;
     return DSHAP_OK;
 }
 
@@ -51,8 +53,9 @@ dshap_status dshap_gradcam(const dshap_model_t *m, const char *layer, const floa
     TRY(api_check_finite(x, n, info.sample_size, fn, "x"));
     int at;
     TRY(find_layer(m, layer, &at));
-    const node *nd = &m->net.nodes[at];
-    int64_t TV = (int64_t)nd->T * nd->V;
+    gc_geom g;
+    TRY(gradcam_geom(&m->net, at, layer, &g));
+    int64_t TV = (int64_t)g.T * g.V;
     gc_opts gc = {o.variant == DSHAP_GRADCAM_SHAPGCN ? GC_SHAPGCN : GC_STANDARD, o.negate,
                   o.persons == DSHAP_PERSONS_MEAN ? GC_PERSONS_MEAN
                   : o.persons == DSHAP_PERSONS_FIRST ? GC_PERSONS_FIRST : GC_PERSONS_SUM};
@@ -77,10 +80,10 @@ dshap_status dshap_gradcam(const dshap_model_t *m, const char *layer, const floa
     }
     if (joint)
         for (int64_t i = 0; i < n * n_k; i++)
-            for (int v = 0; v < nd->V; v++) {
+            for (int v = 0; v < g.V; v++) {
                 double s = 0;
-                for (int t = 0; t < nd->T; t++) s += map[i * TV + (int64_t)t * nd->V + v];
-                joint[i * nd->V + v] = (float)(s / nd->T);
+                for (int t = 0; t < g.T; t++) s += map[i * TV + (int64_t)t * g.V + v];
+                joint[i * g.V + v] = (float)(s / g.T);
             }
 done:
     if (e) cpu_engine_ops.destroy(e);

@@ -4,6 +4,7 @@
 
 #include "cpu/backward_cpu.h"
 #include "cpu/deeplift_cpu.h"
+#include "cpu/op_table_nd.h"
 #include "cpu/ops_cpu.h"
 
 static const node *node_of(const dshap_net *net, int i) { return &net->nodes[i]; }
@@ -38,8 +39,11 @@ static dshap_status graph_fwd(const fwd_call *c) {
     return DSHAP_OK;
 }
 
+/* OP_ACT of a general graph (shape.rank > 0) takes the N-D kernels, which
+ * know the imported-graph activations and their parameters. */
 static dshap_status act_fwd(const fwd_call *c) {
     const node *nd = node_of(c->net, c->i);
+    if (nd->shape.rank) return act_fwd_nd(c);
     act_forward_cpu(c->y, c->x[0], c->B * node_size(nd), nd->act);
     return DSHAP_OK;
 }
@@ -183,6 +187,7 @@ static dshap_status reshape_bwd(const bwd_call *c) { /* aliased: the input alrea
 
 static dshap_status act_bwd(const bwd_call *c) {
     const node *nd = node_of(c->net, c->i);
+    if (nd->shape.rank) return act_bwd_nd(c);
     int a = nd->in[0];
     act_deeplift_cpu(c->mx[0], c->my, c->yi[a], c->yr[a], c->rows, node_size(nd), nd->act, c->rule, c->acc[0]);
     return DSHAP_OK;
@@ -212,7 +217,6 @@ static dshap_status mul_bwd(const bwd_call *c) {
     return DSHAP_OK;
 }
 
-/* The general-graph ops (OP_TRANSPOSE …) have no entries yet. */
 const op_impl cpu_op_table[OP_COUNT] = {
     [OP_INPUT] = {input_fwd, input_bwd},
     [OP_CONV] = {conv_fwd, conv_bwd},
@@ -228,6 +232,18 @@ const op_impl cpu_op_table[OP_COUNT] = {
     [OP_GATHER] = {gather_fwd, gather_bwd},
     [OP_PERSON_MEAN] = {person_mean_fwd, person_mean_bwd},
     [OP_RESHAPE] = {NULL, reshape_bwd}, /* the forward aliases its input */
+    [OP_TRANSPOSE] = {transpose_fwd_nd, transpose_bwd_nd},
+    [OP_BINARY] = {binary_fwd_nd, binary_bwd_nd},
+    [OP_MATMUL] = {matmul_fwd_nd, matmul_bwd_nd},
+    [OP_CONVND] = {convnd_fwd_nd, convnd_bwd_nd},
+    [OP_REDUCE] = {reduce_fwd_nd, reduce_bwd_nd},
+    [OP_POOL] = {pool_fwd_nd, pool_bwd_nd},
+    [OP_SLICE] = {slice_fwd_nd, slice_bwd_nd},
+    [OP_PAD] = {pad_fwd_nd, pad_bwd_nd},
+    [OP_CONCAT_ND] = {concat_fwd_nd, concat_bwd_nd},
+    [OP_GATHER_ND] = {gather_fwd_nd, gather_bwd_nd},
+    [OP_SOFTMAX_ND] = {softmax_fwd_nd, softmax_bwd_nd},
+    [OP_CHANNEL_AFFINE] = {channel_affine_fwd_nd, channel_affine_bwd_nd},
 };
 
 /* Seed: ∂(logit of the explained class, or channel of the seeded node) = 1. */

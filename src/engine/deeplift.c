@@ -10,7 +10,7 @@ void deeplift_keep_mask(const dshap_net *net, unsigned char *keep) {
     memset(keep, 0, (size_t)net->n_nodes);
     for (int i = 0; i < net->n_nodes; i++) {
         const node *nd = &net->nodes[i];
-        int k = op_info_of(nd->op)->keeps;
+        int k = op_keeps(nd);
         if (k & KEEP_IN0) keep[nd->in[0]] = 1;
         if (k & KEEP_IN1 && nd->n_in > 1) keep[nd->in[1]] = 1;
         if (k & KEEP_OUT) keep[i] = 1;
@@ -22,9 +22,10 @@ rule_kind deeplift_rule_for(const node *nd, rule_set rules) {
     if (rules == RULES_GRAD) return RULE_AT_INST;
     int rescale = op_info_of(nd->op)->rescale;
     if (rules == RULES_EXACT) return rescale ? RULE_RESCALE : RULE_SHAPLEY;
-    /* shap: rescale where shap has a handler for the nn.Module, else the
+    /* shap: its handler where it has one for the nn.Module (rescale at
+     * activations and softmax, its max rule at max pooling), else the
      * ordinary gradient read from the reference half of its batch */
-    if (nd->shap_module && rescale) return RULE_SHAP_RESCALE;
+    if (nd->shap_module && (rescale || (nd->op == OP_POOL && nd->pool))) return RULE_SHAP_RESCALE;
     return RULE_AT_REF;
 }
 

@@ -1,5 +1,7 @@
 #include "engine/op_info.h"
 
+#include "cpu/backward_nd.h"
+
 /* Legacy (ShapGCN builder) ops are named in lower case; the general-graph
  * ops after the ONNX operators they are imported from. */
 const op_info op_infos[OP_COUNT] = {
@@ -22,7 +24,7 @@ const op_info op_infos[OP_COUNT] = {
     [OP_MATMUL] = {"MatMul", BWD_ALL, ALIAS_NONE, KEEP_IN0 | KEEP_IN1, 0, 0},
     [OP_CONVND] = {"Conv", BWD_FIRST, ALIAS_NONE, 0, 0, 0},
     [OP_REDUCE] = {"Reduce", BWD_FIRST, ALIAS_NONE, 0, 0, 0},
-    [OP_POOL] = {"Pool", BWD_FIRST, ALIAS_NONE, KEEP_IN0 | KEEP_OUT, 0, 0},
+    [OP_POOL] = {"Pool", BWD_FIRST, ALIAS_NONE, KEEP_IN0 | KEEP_OUT, 0, 0}, /* max pooling's */
     [OP_SLICE] = {"Slice", BWD_FIRST, ALIAS_NONE, 0, 0, 0},
     [OP_PAD] = {"Pad", BWD_FIRST, ALIAS_NONE, 0, 0, 0},
     [OP_CONCAT_ND] = {"Concat", BWD_ALL, ALIAS_NONE, 0, 0, 0},
@@ -32,3 +34,9 @@ const op_info op_infos[OP_COUNT] = {
 };
 
 const char *op_name(op_kind op) { return op >= 0 && op < OP_COUNT ? op_infos[op].name : "?"; }
+
+int op_keeps(const node *nd) {
+    if ((nd->op == OP_BINARY || nd->op == OP_MATMUL) && nd_binary_linear(nd)) return 0;
+    if (nd->op == OP_POOL && !nd->pool) return 0;
+    return op_infos[nd->op].keeps;
+}

@@ -23,14 +23,14 @@ typedef enum {
     ALIAS_SAME_FLOATS /* a reshape: same floats per sample */
 } bwd_alias;
 
-/* Activations the DeepLIFT rules read (deeplift_keep_mask). */
+/* Activations the DeepLIFT rules read (deeplift_keep_mask, op_keeps). */
 enum { KEEP_IN0 = 1, KEEP_IN1 = 2, KEEP_OUT = 4 };
 
 typedef struct {
     const char *name;   /* as printed in messages and `dshap model` listings */
     bwd_targets writes;
     bwd_alias alias;
-    int keeps;          /* KEEP_* bits */
+    int keeps;          /* KEEP_* bits where the node takes a nonlinear rule (op_keeps) */
     int fwd_alias;      /* the output is the input's memory: no forward kernel */
     int rescale;        /* its DeepLIFT rule is a rescale (elementwise, softmax), not a Shapley / max rule */
 } op_info;
@@ -38,6 +38,11 @@ typedef struct {
 extern const op_info op_infos[OP_COUNT];
 
 static inline const op_info *op_info_of(op_kind op) { return &op_infos[op]; }
+
+/* The activations nd's backward reads: its kind's keeps, none where the
+ * node is linear (OP_BINARY / OP_MATMUL that are nd_binary_linear, average
+ * pooling). */
+int op_keeps(const node *nd);
 
 /* How many of nd's inputs (the first ones) its backward writes. */
 static inline int op_bwd_count(const node *nd) {

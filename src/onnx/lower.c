@@ -54,6 +54,19 @@ static dshap_status ps_axis(lowering *lw, const og_node *n, const val *v, int64_
     return DSHAP_OK;
 }
 
+/* Whether shap 0.46's DeepExplainer has a handler for the nn.Module this
+ * ONNX op came from (rule set shap: node.shap_module). ONNX does not record
+ * whether an op was an nn.Module or a functional call; every op below
+ * counts as its module (nn.ReLU, nn.LeakyReLU, nn.ELU, nn.Sigmoid, nn.Tanh,
+ * nn.Softmax, nn.MaxPool1d/2d). Fused SiLU / HardSwish / GELU, Clip (ReLU6,
+ * Hardtanh, clamp), PRelu and HardSigmoid have none in stock 0.46. */
+static int shap_handled(const char *op) {
+    static const char *const handled[] = {"Relu", "LeakyRelu", "Elu", "Sigmoid", "Tanh", "Softmax", "MaxPool"};
+    for (size_t i = 0; i < sizeof handled / sizeof *handled; i++)
+        if (!strcmp(op, handled[i])) return 1;
+    return 0;
+}
+
 node *lw_emit(lowering *lw, const og_node *n, op_kind op, int n_in, val *const *in, const char *out_name, int rank,
               const int64_t *d) {
     dshap_net *net = lw->net;
@@ -88,6 +101,7 @@ node *lw_emit(lowering *lw, const og_node *n, op_kind op, int n_in, val *const *
     nd->C = (int)shape_numel(nd->shape.rank, nd->shape.d);
     nd->T = nd->V = 1;
     nd->is_module = 1;
+    nd->shap_module = shap_handled(n->op);
     return nd;
 }
 

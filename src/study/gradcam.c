@@ -23,13 +23,31 @@ int gradcam_find_layer(const dshap_net *net, const char *name) {
     return found;
 }
 
-dshap_status gradcam_check_layer(const dshap_net *net, int i, const char *name) {
+dshap_status gradcam_geom(const dshap_net *net, int i, const char *name, gc_geom *g) {
     const node *nd = &net->nodes[i];
-    int V = net->arch.layout->V;
-    if (nd->V != V || nd->T < 1 || nd->C < 1)
-        FAIL(DSHAP_EINVAL, "layer '%s' has output (C, T, V) = (%d, %d, %d); Grad-CAM needs a (C, T', V) map over the %d joints",
-             name, nd->C, nd->T, nd->V, V);
+    int V = net->arch.layout->V, M = net->arch.num_persons;
+    const nd_shape *s = &nd->shape;
+    if (!s->rank) {
+        if (nd->V != V || nd->T < 1 || nd->C < 1)
+            FAIL(DSHAP_EINVAL,
+                 "layer '%s' has output (C, T, V) = (%d, %d, %d); Grad-CAM needs a (C, T', V) map over the %d joints",
+                 name, nd->C, nd->T, nd->V, V);
+        *g = (gc_geom){(int)node_rows(net, nd, 1), nd->C, nd->T, nd->V};
+        return DSHAP_OK;
+    }
+    int lead = s->rank == 4 && s->d[0] == M;
+    if ((s->rank != 3 && !lead) || s->d[s->rank - 1] != V)
+        FAIL(DSHAP_EINVAL,
+             "layer '%s' has per-sample output shape of rank %d (last axis %lld); Grad-CAM needs (C, T', V) or "
+             "(M, C, T', V) = (%d, C, T', V) over the %d joints",
+             name, s->rank, (long long)s->d[s->rank - 1], M, V);
+    *g = (gc_geom){lead ? M : 1, (int)s->d[lead], (int)s->d[lead + 1], V};
     return DSHAP_OK;
+}
+
+dshap_status gradcam_check_layer(const dshap_net *net, int i, const char *name) {
+    gc_geom g;
+    return gradcam_geom(net, i, name, &g);
 }
 
 /* One person row: map (T, V) of this row's Grad-CAM. */
@@ -93,9 +111,10 @@ dshap_status gradcam_block(const engine_ops *ops, engine *e, const dshap_net *ne
     double *m = NULL;
     for (int l = 0; l < n_layers; l++) {
         double t0 = now_s();
-        const node *nd = &net->nodes[layers[l]];
-        int rows = (int)node_rows(net, nd, 1);
-        int64_t F = node_size(nd), TV = (int64_t)nd->T * nd->V;
+        gc_geom g;
+        CHECK(gradcam_geom(net, layers[l], net->nodes[layers[l]].name, &g));
+        int rows = g.rows;
+        int64_t F = (int64_t)g.C * g.T * g.V, TV = (int64_t)g.T * g.V;
         int64_t per_class = (int64_t)n * rows * F * (int64_t)sizeof(float);
         int kk = (int)(max_bytes / (per_class > 0 ? per_class : 1));
         if (kk < 1) kk = 1;
@@ -113,7 +132,7 @@ dshap_status gradcam_block(const engine_ops *ops, engine *e, const dshap_net *ne
                 const float *A = act + (int64_t)i * rows * F;
                 for (int k = 0; k < nk; k++) {
                     const float *G = grad + ((int64_t)i * nk + k) * rows * F;
-                    gradcam_map(o, rows, nd->C, nd->T, nd->V, A, G, m);
+                    gradcam_map(o, rows, g.C, g.T, g.V, A, G, m);
                     float *out = maps[l] + ((int64_t)i * n_k + k0 + k) * TV;
                     for (int64_t e2 = 0; e2 < TV; e2++) out[e2] = (float)m[e2];
                 }

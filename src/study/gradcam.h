@@ -28,8 +28,20 @@ typedef struct {
  * that module path), else a node of exactly that name; -1 when none. */
 int gradcam_find_layer(const dshap_net *net, const char *name);
 
-/* Check that a node's output is a (C, T', V) map over the layout's joints;
- * a one-line error naming the layer otherwise. */
+/* A layer's output per sample as Grad-CAM reads it: rows (persons) of
+ * (C, T, V). A ShapGCN node: its own shape and person rows; a general-graph
+ * (imported) node of per-sample shape (C, T', V), one row, or (M, C, T', V)
+ * (persons merged into the batch, x.view(N·M, C, T, V)), M rows. */
+typedef struct {
+    int rows, C, T, V;
+} gc_geom;
+
+/* The layer's geometry, or a one-line error naming the layer where its
+ * output is not such a map over the layout's joints. */
+dshap_status gradcam_geom(const dshap_net *net, int node_index, const char *name, gc_geom *g);
+
+/* Check that a node's output is a (C, T', V) map over the layout's joints
+ * (gradcam_geom); a one-line error naming the layer otherwise. */
 dshap_status gradcam_check_layer(const dshap_net *net, int node_index, const char *name);
 
 /* One sample and class: A and G are (rows, C, T, V) (rows = persons of the

@@ -57,8 +57,9 @@ done:
 
 static dshap_status write_layer(const h5file *f, const gc_job_opts *o, const dshap_net *net, int node_i, const char *name,
                                 const gc_result *r, int l) {
-    const node *nd = &net->nodes[node_i];
-    int T = nd->T, V = nd->V, nk = r->n_k;
+    gc_geom g;
+    TRY(gradcam_geom(net, node_i, name, &g));
+    int T = g.T, V = g.V, nk = r->n_k;
     char path[600];
     snprintf(path, sizeof path, "/gradcam/%s", name);
     if (h5io_exists(f, path) && H5Ldelete(f->id, path, H5P_DEFAULT) < 0)
@@ -99,7 +100,7 @@ static dshap_status write_layer(const h5file *f, const gc_job_opts *o, const dsh
     CHECK(h5io_write_attr_str(f, path, "persons", persons_name(o->gc.persons)));
     CHECK(h5io_write_attr_str(f, path, "classes", class_spec_name(&cs, cls, sizeof cls)));
     CHECK(h5io_write_attr_str(f, path, "mode", "eval"));
-    CHECK(h5io_write_attr_int(f, path, "channels", nd->C));
+    CHECK(h5io_write_attr_int(f, path, "channels", g.C));
     CHECK(h5io_write_attr_f64(f, path, "seconds", r->seconds[l]));
 done:
     dshap_free(joint);
@@ -160,6 +161,7 @@ dshap_status gradcam_job_run(const gc_job_opts *o) {
     float *x = NULL, *logits = NULL;
     int *cls = NULL;
     int nodes[GC_MAX_LAYERS];
+    gc_geom geom[GC_MAX_LAYERS];
     gc_result r = {0};
     class_spec cs;
     TRY(model_load(&m, o->model));
@@ -191,8 +193,8 @@ dshap_status gradcam_job_run(const gc_job_opts *o) {
     CHECK(dshap_calloc((void **)&r.maps, (size_t)o->n_layers, sizeof *r.maps, "maps"));
     CHECK(dshap_calloc((void **)&r.seconds, (size_t)o->n_layers, sizeof *r.seconds, "timings"));
     for (int l = 0; l < o->n_layers; l++) {
-        const node *nd = &net.nodes[nodes[l]];
-        CHECK(dshap_alloc_floats(&r.maps[l], (size_t)(N * nk * nd->T * nd->V), "Grad-CAM maps"));
+        CHECK(gradcam_geom(&net, nodes[l], o->layers[l], &geom[l]));
+        CHECK(dshap_alloc_floats(&r.maps[l], (size_t)(N * nk * geom[l].T * geom[l].V), "Grad-CAM maps"));
     }
     int64_t max_bytes = (int64_t)((o->memory_gib > 0 ? o->memory_gib : 1.0) * (1 << 30));
     engine_cfg cfg = {.max_inst = block, .max_ref = 1, .max_classes = nk, .memory_gib = o->memory_gib,
@@ -211,10 +213,7 @@ dshap_status gradcam_job_run(const gc_job_opts *o) {
         CHECK(class_spec_fill(&cs, K, s.labels, i0, n, logits, cls));
         for (int64_t e = 0; e < (int64_t)n * nk; e++) r.classes[i0 * nk + e] = cls[e];
         float *maps_at[GC_MAX_LAYERS];
-        for (int l = 0; l < o->n_layers; l++) {
-            const node *nd = &net.nodes[nodes[l]];
-            maps_at[l] = r.maps[l] + i0 * nk * nd->T * nd->V;
-        }
+        for (int l = 0; l < o->n_layers; l++) maps_at[l] = r.maps[l] + i0 * nk * geom[l].T * geom[l].V;
         CHECK(gradcam_block(ops, e, &net, n, nodes, o->n_layers, nk, cls, &o->gc, max_bytes, maps_at, r.seconds));
         if (!o->quiet && tty) fprintf(stderr, "\rgradcam: %lld/%lld samples", (long long)(i0 + n), (long long)N);
     }
