@@ -10,7 +10,9 @@
 #            inputs as data.h5 (bench_onnx_python.py data): once on the
 #            Python side's pairs (the phi check against shap's phi), then on
 #            DSHAP_INSTANCES x DSHAP_REFERENCES pairs with 1 rank x THREADS
-#            threads and with RANKS ranks x 1 thread (mpirun)
+#            threads (chunks of DSHAP_CHUNK references) and with RANKS ranks
+#            x 1 thread (mpirun; chunks of DSHAP_CHUNK / RANKS, one work unit
+#            per rank)
 # Each method in its own process (peak RSS = ru_maxrss of one process; under
 # mpirun the largest rank). ST-GCN has only ReLU and linear ops, where
 # dshap's exact rules and shap's agree, so phi must agree to float rounding.
@@ -59,6 +61,6 @@ dshap_run() {
 }
 dshap_run dshap-same "$t/same" 1 "$threads" "$N" "$R" "$chunk" "$t/phi_shap.npy"
 dshap_run dshap "$t/big" 1 "$threads" "$DN" "$DR" "$dchunk"
-dshap_run dshap-mpi "$t/big" "$ranks" 1 "$DN" "$DR" "$dchunk"
+dshap_run dshap-mpi "$t/big" "$ranks" 1 "$DN" "$DR" $(((dchunk + ranks - 1) / ranks))
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$py" jobs/bench/bench_onnx_table.py "$rows"

@@ -13,7 +13,10 @@ method or dshap run, whitespace-separated):
 Per (instance, reference) pair: wall and CPU seconds of the explanation
 (Python: the attribution calls alone; dshap: the whole explain process, from
 start to the file written), the engine's backward phase alone (wall, the
-slowest rank), peak RSS of one process, the additivity residual; for a dshap
+slowest rank) and its CPU seconds estimated as the backward's wall seconds
+(all ranks) times the process's CPU share (CPU / (wall x ranks): the phase
+timers are wall clocks), peak RSS of one process, the additivity residual;
+for a dshap
 run given shap's phi of the same pairs, max |phi_dshap - phi_shap| / max
 |phi_shap|. Then the speed-ups shap / dshap and captum / dshap (wall and CPU)
 and each dshap run's fixed costs (phases other than the backward)."""
@@ -45,22 +48,24 @@ def dshap_row(label, ranks, threads, n, r, d, phi_ref):
         resid = float(np.abs(f['/shap/residual'][()]).max())
         phi = f['/shap/values'][()]
     phases = dict(zip(names, tim.max(0)))
+    bwd_cpu = tim[:, names.index('backward')].sum() * cpu / (wall * int(ranks))
     diff = None
     if phi_ref:
         ref = np.load(phi_ref).astype(np.float64)
         got = phi.astype(np.float64).reshape(ref.shape)  # (N, C, T, V, M, 1 class)
         diff = np.abs(got - ref).max() / np.abs(ref).max()
     row = dict(label=label, setup=f'{ranks}x{threads}', nr=f'{n}x{r}', wall=wall / pairs, cpu=cpu / pairs,
-               bwd=phases['backward'] / pairs, peak=peak, resid=resid, diff=diff)
+               bwd=phases['backward'] / pairs, bwd_cpu=bwd_cpu / pairs, peak=peak, resid=resid, diff=diff)
     fixed = ', '.join(f'{k} {v:.2f}' for k, v in phases.items() if k != 'backward')
     return row, f'{label}: {wall:.1f} s wall, {cpu:.1f} CPU s for {pairs} pairs; backward {phases["backward"]:.2f} s; ' \
-                f'fixed (s, slowest rank): {fixed}'
+                f'other phases (s, slowest rank; reduce includes waiting for other ranks): {fixed}'
 
 
 def py_row(label, fields, threads):
     # method wall cpu pairs peak resid   version...
     wall, cpu, pairs, peak, resid = float(fields[1]), float(fields[2]), int(fields[3]), float(fields[4]), float(fields[5])
-    return dict(label=label, setup=f'1x{threads}', nr=f'{pairs} pairs', wall=wall, cpu=cpu, bwd=None, peak=peak,
+    return dict(label=label, setup=f'1x{threads}', nr=f'{pairs} pairs', wall=wall, cpu=cpu, bwd=None, bwd_cpu=None,
+                peak=peak,
                 resid=resid, diff=None), ' '.join(fields[6:])
 
 
@@ -82,13 +87,14 @@ def main():
             notes.append(note)
     base = {r['label']: r for r in rows if r['bwd'] is None}
     head = f'{"method":22s} {"ranks x thr":>11s} {"N x R":>9s} {"wall s/pair":>11s} {"CPU s/pair":>10s} ' \
-           f'{"bwd s/pair":>10s} {"peak MiB":>8s} {"residual":>9s} {"dphi/max":>9s}'
+           f'{"bwd s/pair":>10s} {"bwd CPU~":>8s} {"peak MiB":>8s} {"residual":>9s} {"dphi/max":>9s}'
     for b in base:
         head += f' {b + "/dshap wall,CPU":>20s}'
     print(head)
     for r in rows:
         s = f'{r["label"]:22s} {r["setup"]:>11s} {r["nr"]:>9s} {r["wall"]:11.3f} {r["cpu"]:10.3f} ' \
-            f'{"-" if r["bwd"] is None else format(r["bwd"], ".3f"):>10s} {r["peak"]:8.0f} {r["resid"]:9.2e} ' \
+            f'{"-" if r["bwd"] is None else format(r["bwd"], ".3f"):>10s} ' \
+            f'{"-" if r["bwd"] is None else format(r["bwd_cpu"], ".3f"):>8s} {r["peak"]:8.0f} {r["resid"]:9.2e} ' \
             f'{"-" if r["diff"] is None else format(r["diff"], ".2e"):>9s}'
         if r['bwd'] is not None:
             for b in base.values():
@@ -96,6 +102,10 @@ def main():
         print(s)
     for n in notes:
         print('  ' + n)
+    for r in rows:
+        if r['bwd'] is not None:
+            print(f'  {r["label"]} backward alone (CPU~): ' +
+                  ', '.join(f'{b["cpu"] / r["bwd_cpu"]:.1f}x {k}' for k, b in base.items()))
 
 
 if __name__ == '__main__':
