@@ -103,7 +103,7 @@ def main():
     for n in notes:
         print('  ' + n)
     for r in rows:
-        if r['bwd'] is not None:
+        if r['bwd'] is not None and base:
             print(f'  {r["label"]} backward alone (CPU~): ' +
                   ', '.join(f'{b["cpu"] / r["bwd_cpu"]:.1f}x {k}' for k, b in base.items()))
 
