@@ -19,7 +19,9 @@
 # The table comes from jobs/bench/bench_onnx_table.py.
 #   jobs/bench/bench_onnx.sh   env: PY (/opt/dshap-ref/bin/python), INSTANCES (1),
 #       REFERENCES (2), CHUNK (2), FRAMES (300), THREADS (2), DSHAP_INSTANCES (2),
-#       DSHAP_REFERENCES (8), DSHAP_CHUNK (8), RANKS (2), BENCH_DIR (a temporary folder)
+#       DSHAP_REFERENCES (8), DSHAP_CHUNK (8), RANKS (2), BENCH_DIR (a temporary folder);
+#       OMP_WAIT_POLICY=passive saves the CPU seconds OpenMP threads spin at
+#       barriers when the machine is shared (libgomp's default spins)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 py=${PY:-/opt/dshap-ref/bin/python} d=build/dshap
@@ -31,7 +33,7 @@ if [ -n "${BENCH_DIR:-}" ]; then t=$BENCH_DIR; mkdir -p "$t"; else t=$(mktemp -d
 export OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=1
 export OMPI_ALLOW_RUN_AS_ROOT=${OMPI_ALLOW_RUN_AS_ROOT:-1} OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=${OMPI_ALLOW_RUN_AS_ROOT_CONFIRM:-1}
 export OMPI_MCA_rmaps_base_oversubscribe=${OMPI_MCA_rmaps_base_oversubscribe:-1}
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); OMP_WAIT_POLICY ${OMP_WAIT_POLICY:-unset} (all three)"
 rows=$t/rows.txt; echo "threads $threads" >"$rows"
 
 "$py" jobs/bench/bench_onnx_python.py export "$t/stgcn.onnx" --frames "$frames"
