@@ -11,8 +11,8 @@
 #            Python side's pairs (the phi check against shap's phi), then on
 #            DSHAP_INSTANCES x DSHAP_REFERENCES pairs with 1 rank x THREADS
 #            threads (chunks of DSHAP_CHUNK references) and with RANKS ranks
-#            x 1 thread (mpirun; chunks of DSHAP_CHUNK / RANKS, one work unit
-#            per rank)
+#            x 1 thread (mpirun; chunks of DSHAP_CHUNK / RANKS, so that each
+#            rank has a work unit)
 # Each method in its own process (peak RSS = ru_maxrss of one process; under
 # mpirun the largest rank). ST-GCN has only ReLU and linear ops, where
 # dshap's exact rules and shap's agree, so phi must agree to float rounding.
