@@ -1,48 +1,68 @@
 #!/usr/bin/env bash
 # DeepSHAP on ST-GCN at NTU size (T = 300, V = 25, M = 2, 60 classes; the
 # reference model of tests/reference/models/stgcn.py, seeded weights),
-# explaining the predicted class, per (instance, reference) pair:
+# explaining the predicted class (argmax logit of each instance), per
+# (instance, reference) pair, side by side in one run:
 #   shap     shap.DeepExplainer (float32)       jobs/bench/bench_onnx_python.py shap
 #   captum   captum DeepLiftShap (float32)      jobs/bench/bench_onnx_python.py captum
-#   dshap    dshap explain --classes pred on the same model exported to ONNX
-#            and imported (dshap model import-onnx), the same inputs as data.h5
-# Each method in its own process (peak RSS = ru_maxrss of that process).
+#   dshap    dshap explain --classes pred --rules exact on the same model
+#            exported to ONNX and imported (dshap model import-onnx), the same
+#            inputs as data.h5 (bench_onnx_python.py data): once on the
+#            Python side's pairs (the phi check against shap's phi), then on
+#            DSHAP_INSTANCES x DSHAP_REFERENCES pairs with 1 rank x THREADS
+#            threads (chunks of DSHAP_CHUNK references) and with RANKS ranks
+#            x 1 thread (mpirun; chunks of DSHAP_CHUNK / RANKS, so that each
+#            rank has a work unit)
+# Each method in its own process (peak RSS = ru_maxrss of one process; under
+# mpirun the largest rank). ST-GCN has only ReLU and linear ops, where
+# dshap's exact rules and shap's agree, so phi must agree to float rounding.
+# The table comes from jobs/bench/bench_onnx_table.py.
 #   jobs/bench/bench_onnx.sh   env: PY (/opt/dshap-ref/bin/python), INSTANCES (1),
-#                              REFERENCES (2), CHUNK (2), FRAMES (300), THREADS (2)
+#       REFERENCES (2), CHUNK (2), FRAMES (300), THREADS (2), DSHAP_INSTANCES (2),
+#       DSHAP_REFERENCES (8), DSHAP_CHUNK (8), RANKS (2), BENCH_DIR (a temporary folder);
+#       OMP_WAIT_POLICY=passive saves the CPU seconds OpenMP threads spin at
+#       barriers when the machine is shared (libgomp's default spins)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-py=${PY:-/opt/dshap-ref/bin/python}
-args=(--instances "${INSTANCES:-1}" --references "${REFERENCES:-2}" --chunk "${CHUNK:-2}"
-      --frames "${FRAMES:-300}" --threads "${THREADS:-2}")
+py=${PY:-/opt/dshap-ref/bin/python} d=build/dshap
+N=${INSTANCES:-1} R=${REFERENCES:-2} chunk=${CHUNK:-2} frames=${FRAMES:-300} threads=${THREADS:-2}
+DN=${DSHAP_INSTANCES:-2} DR=${DSHAP_REFERENCES:-8} dchunk=${DSHAP_CHUNK:-8} ranks=${RANKS:-2}
 [ -x "$py" ] || { echo "bench_onnx: no reference python at $py (scripts/setup.sh --reference)" >&2; exit 2; }
-export OMP_NUM_THREADS=${THREADS:-2}
-echo "method  wall_s/pair cpu_s/pair pairs peak_MiB additivity   versions"
+[ -x "$d" ] || { echo "bench_onnx: no $d (build first)" >&2; exit 2; }
+if [ -n "${BENCH_DIR:-}" ]; then t=$BENCH_DIR; mkdir -p "$t"; else t=$(mktemp -d); trap 'rm -rf "$t"' EXIT; fi
+export OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=1
+export OMPI_ALLOW_RUN_AS_ROOT=${OMPI_ALLOW_RUN_AS_ROOT:-1} OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=${OMPI_ALLOW_RUN_AS_ROOT_CONFIRM:-1}
+export OMPI_MCA_rmaps_base_oversubscribe=${OMPI_MCA_rmaps_base_oversubscribe:-1}
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); OMP_WAIT_POLICY ${OMP_WAIT_POLICY:-unset} (all three)"
+rows=$t/rows.txt; echo "threads $threads" >"$rows"
+
+"$py" jobs/bench/bench_onnx_python.py export "$t/stgcn.onnx" --frames "$frames"
+s0=$(date +%s.%N)
+"$d" model import-onnx "$t/stgcn.onnx" --layout ntu25 -o "$t/model.h5" >/dev/null
+echo "import-onnx: $(awk -v a="$s0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s wall (once per model)"
+pyargs=(--instances "$N" --references "$R" --chunk "$chunk" --frames "$frames" --threads "$threads")
+mkdir -p "$t/same" "$t/big"
+"$py" jobs/bench/bench_onnx_python.py data "$t/same" "${pyargs[@]}"
+"$py" jobs/bench/bench_onnx_python.py data "$t/big" --instances "$DN" --references "$DR" --frames "$frames"
+
 for m in shap captum; do
-  "$py" jobs/bench/bench_onnx_python.py "$m" "${args[@]}"
+  line=$("$py" jobs/bench/bench_onnx_python.py "$m" "${pyargs[@]}" --save-phi "$t/phi_$m.npy")
+  echo "$line"; echo "py $m $line" >>"$rows"
 done
 
-# dshap: the same model through ONNX, the same inputs; wall and CPU seconds
-# and peak RSS of the whole explain process (/usr/bin/time), the additivity
-# residual from /shap/residual
-d=build/dshap
-[ -x "$d" ] || { echo "bench_onnx: no $d (build first)" >&2; exit 2; }
-t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
-"$py" jobs/bench/bench_onnx_python.py export "$t/stgcn.onnx" --frames "${FRAMES:-300}" >/dev/null
-"$py" jobs/bench/bench_onnx_python.py data "$t" "${args[@]}"
-"$d" model import-onnx "$t/stgcn.onnx" --layout ntu25 -o "$t/model.h5" >/dev/null
-R=${REFERENCES:-2} N=${INSTANCES:-1}
-/usr/bin/time -v "$d" explain --model "$t/model.h5" --data "$t/x.h5" --background "$t/bg.h5" --n-background "$R" \
-  --chunk "${CHUNK:-2}" --classes pred --store full --no-progress -o "$t/a.h5" >/dev/null 2>"$t/time.txt"
-"$py" - "$t" "$N" "$R" "${FRAMES:-300}" "${CHUNK:-2}" "${THREADS:-2}" <<'PY'
-import re, sys, h5py, numpy as np
-t, n, r, frames, chunk, threads = sys.argv[1], *map(int, sys.argv[2:])
-tv = open(t + '/time.txt').read()
-clock = re.search(r'Elapsed \(wall clock\) time[^\n]*: ([0-9:.]+)', tv).group(1).split(':')
-wall = sum(float(p) * 60 ** k for k, p in enumerate(reversed(clock)))
-cpu = float(re.search(r'User time \(seconds\): *([0-9.]+)', tv).group(1)) + float(re.search(r'System time \(seconds\): *([0-9.]+)', tv).group(1))
-peak = float(re.search(r'Maximum resident set size \(kbytes\): *([0-9]+)', tv).group(1)) / 1024
-res = np.abs(h5py.File(t + '/a.h5', 'r')['/shap/residual'][()]).max()
-pairs = n * r
-print(f'dshap   {wall / pairs:9.2f} {cpu / pairs:9.2f} {pairs:6d} {peak:9.0f} {res:10.2e}   '
-      f'dshap explain --rules exact (whole process), T {frames}, chunk {chunk}, threads {threads}')
-PY
+# one dshap explain: LABEL DIR RANKS THREADS N R CHUNK [PHI.npy]
+dshap_run() {
+  local label=$1 dir=$2 np=$3 th=$4 n=$5 r=$6 c=$7 phi=${8:-} launch=()
+  [ "$np" -gt 1 ] && launch=(mpirun -np "$np" -x OMP_NUM_THREADS="$th" -x OPENBLAS_NUM_THREADS=1)
+  mkdir -p "$t/$label"
+  OMP_NUM_THREADS=$th /usr/bin/time -v -o "$t/$label/time.txt" "${launch[@]}" "$d" explain --model "$t/model.h5" \
+    --data "$dir/x.h5" --background "$dir/bg.h5" --n-background "$r" --chunk "$c" --classes pred --rules exact \
+    --store full --no-progress -o "$t/$label/a.h5" >/dev/null 2>"$t/$label/explain.log" ||
+    { cat "$t/$label/explain.log" >&2; exit 1; }
+  echo "dshap $label $np $th $n $r $t/$label $phi" >>"$rows"
+}
+dshap_run dshap-same "$t/same" 1 "$threads" "$N" "$R" "$chunk" "$t/phi_shap.npy"
+dshap_run dshap "$t/big" 1 "$threads" "$DN" "$DR" "$dchunk"
+dshap_run dshap-mpi "$t/big" "$ranks" 1 "$DN" "$DR" $(((dchunk + ranks - 1) / ranks))
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+"$py" jobs/bench/bench_onnx_table.py "$rows"

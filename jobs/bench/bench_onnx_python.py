@@ -6,7 +6,7 @@ instance (as `dshap explain --classes pred`), one method per process so
 that the peak RSS is the method's own:
 
   /opt/dshap-ref/bin/python jobs/bench/bench_onnx_python.py shap|captum \\
-      [--instances 1] [--references 2] [--chunk 2] [--threads 2] [--seed 7]
+      [--instances 1] [--references 2] [--chunk 2] [--threads 2] [--seed 7] [--save-phi PHI.npy]
   /opt/dshap-ref/bin/python jobs/bench/bench_onnx_python.py export OUT.onnx [--frames 300]
   /opt/dshap-ref/bin/python jobs/bench/bench_onnx_python.py data DIR [--instances 1] [--references 2]
 
@@ -18,7 +18,8 @@ grid, seeded (timing does not depend on the values). Prints one line:
 method, wall and CPU seconds per (instance, reference) pair (CPU seconds
 are the measure that holds on a shared machine), pairs, peak
 RSS (MiB) and the additivity residual max |sum phi - (f_c(x) - mean_r
-f_c(r))| in float32. `export` writes the same model as a static ONNX graph
+f_c(r))| in float32; --save-phi keeps phi (N, C, T, V, M) for the φ check
+of bench_onnx.sh. `export` writes the same model as a static ONNX graph
 (tests/reference/onnx_static.py) for the dshap side of bench_onnx.sh, `data`
 the same instances and references as DIR/x.h5 and DIR/bg.h5 (data.h5,
 labels = the predicted classes)."""
@@ -98,6 +99,7 @@ def main():
     ap.add_argument('--frames', type=int, default=300)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--seed', type=int, default=7)
+    ap.add_argument('--save-phi', help='shap, captum: write phi (N, C, T, V, M) float32 to this .npy')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     model = build(a.seed, torch_relu=a.method == 'captum')
@@ -132,6 +134,8 @@ def main():
     dt, cpu = time.perf_counter() - t0, cpu_seconds() - c0
     want = fx[torch.arange(len(x)), pred] - fb[:, pred].mean(0)
     resid = (phi.reshape(len(x), -1).sum(1) - want).abs().max().item()
+    if a.save_phi:
+        np.save(a.save_phi, phi.numpy())
     pairs = len(x) * len(bg)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f'{a.method:7s} {dt / pairs:9.2f} {cpu / pairs:9.2f} {pairs:6d} {peak:9.0f} {resid:10.2e}   '
