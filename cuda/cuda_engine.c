@@ -10,6 +10,7 @@
 #include "cuda/deeplift_run_cuda.h"
 #include "cuda/exec.h"
 #include "cuda/op_table_cuda.h"
+#include "cuda/op_table_nd_cuda.h"
 #include "cuda/phi_cuda.h"
 
 #define GIB 1073741824.0
@@ -186,6 +187,7 @@ static dshap_status cuda_create(engine **out, const dshap_net *net, const engine
         FAIL(DSHAP_EINVAL, "internal: CUDA engine sized for %d instances, %d references, %d classes", cfg->max_inst,
              cfg->max_ref, cfg->max_classes);
     TRY(walk_check_ops(net, &cuda_backend));
+    TRY(cuda_nd_check(net));
     TRY(cuda_select(cfg->device));
     engine *e;
     TRY(dshap_calloc((void **)&e, 1, sizeof *e, "engine"));

@@ -30,12 +30,14 @@ static void param_sizes(const dshap_net *net, int i, int64_t sz[N_PARAMS]) {
         if (nd->kdata) sz[7] = nd_numel(&nd->kshape) * 4;
         break;
     case OP_CONVND: {
-        int64_t cin = net->nodes[nd->in[0]].shape.d[0], taps = (int64_t)nd->kernel[0] * (nd->nsp == 2 ? nd->kernel[1] : 1);
-        sz[0] = nd->shape.d[0] * (cin / nd->groups) * taps * 4;
-        if (nd->b) sz[1] = nd->shape.d[0] * 4;
+        /* channels at nd->axis: a merged leading axis (engine/nd_lead.h) comes first */
+        int a = nd->axis;
+        int64_t cin = net->nodes[nd->in[0]].shape.d[a], taps = (int64_t)nd->kernel[0] * (nd->nsp == 2 ? nd->kernel[1] : 1);
+        sz[0] = nd->shape.d[a] * (cin / nd->groups) * taps * 4;
+        if (nd->b) sz[1] = nd->shape.d[a] * 4;
         break;
     }
-    case OP_CHANNEL_AFFINE: sz[2] = sz[3] = net->nodes[nd->in[0]].shape.d[0] * 4; break;
+    case OP_CHANNEL_AFFINE: sz[2] = sz[3] = net->nodes[nd->in[0]].shape.d[nd->axis] * 4; break;
     case OP_ACT:
         if (nd->slope) sz[8] = nd->slope_n * 4;
         break;

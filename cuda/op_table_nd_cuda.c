@@ -3,6 +3,7 @@
 #include "cpu/backward_nd.h"
 #include "cuda/op_table_cuda.h"
 #include "cuda/ops_nd_cuda.h"
+#include "engine/nd_lead.h"
 #include "engine/op_info.h"
 
 static cuda_stream stream(const void *be) { return ((const cuda_ctx *)be)->s; }
@@ -14,19 +15,38 @@ static void in_shapes(const dshap_net *net, int i, nd_shape *sx) {
     for (int j = 0; j < nd->n_in; j++) sx[j] = net->nodes[nd->in[j]].shape;
 }
 
+/* Leading axes before the channel axis (engine/nd_lead.h) are more rows. */
 static dshap_status fwd(const fwd_call *c, nd_forward_cuda_fn f) {
     nd_shape sx[NODE_MAX_IN];
+    lead_view v;
     in_shapes(c->net, c->i, sx);
-    return f(c->y, c->x, sx, &c->net->nodes[c->i], dparams(c->be, c->i), c->B, stream(c->be));
+    const node *k = lead_fold(&c->net->nodes[c->i], sx, &v);
+    return f(c->y, c->x, sx, k, dparams(c->be, c->i), (int64_t)c->B * v.L, stream(c->be));
 }
 
 /* the transpose into every input the backward writes */
 static dshap_status linear(const bwd_call *c, nd_backward_cuda_fn f) {
     const node *nd = &c->net->nodes[c->i];
     nd_shape sx[NODE_MAX_IN];
+    lead_view v;
     in_shapes(c->net, c->i, sx);
+    const node *k = lead_fold(nd, sx, &v);
     for (int j = 0; j < op_bwd_count(nd); j++)
-        TRY(f(c->mx[j], c->my, j, sx, nd, dparams(c->be, c->i), c->B, c->acc[j], stream(c->be)));
+        TRY(f(c->mx[j], c->my, j, sx, k, dparams(c->be, c->i), (int64_t)c->B * v.L, c->acc[j], stream(c->be)));
+    return DSHAP_OK;
+}
+
+/* A max pool with leading axes would need its pair row maps widened on the
+ * device (the CPU table does it on the host): refused at engine creation. */
+dshap_status cuda_nd_check(const dshap_net *net) {
+    for (int i = 0; i < net->n_nodes; i++) {
+        const node *nd = &net->nodes[i];
+        if (nd->op == OP_POOL && nd->pool && nd->axis > 0)
+            FAIL(DSHAP_EINVAL,
+                 "the cuda backend cannot yet run a MaxPool with a leading axis before its channels (node '%s', "
+                 "per-sample shape rank %d); run with --backend cpu",
+                 nd->name, nd->shape.rank);
+    }
     return DSHAP_OK;
 }
 

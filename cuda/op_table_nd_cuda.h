@@ -34,4 +34,7 @@ dshap_status softmax_nd_bwd(const bwd_call *c);
 dshap_status channel_affine_nd_bwd(const bwd_call *c);
 dshap_status act_nd_bwd(const bwd_call *c);
 
+/* What the general-graph entries cannot run yet (one line naming the node), checked at engine creation. */
+dshap_status cuda_nd_check(const dshap_net *net);
+
 #endif
