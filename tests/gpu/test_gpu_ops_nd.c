@@ -26,6 +26,7 @@
 #include "cpu/ops_nd.h"
 #include "cuda/ops_nd_cuda.h"
 #include "gpu_check.h"
+#include "ops_nd_case.h"
 #include "io/h5io.h"
 
 typedef struct {
@@ -60,14 +61,6 @@ static const op_entry ops[] = {
     {"act", OP_ACT, FWD(act), NONE, RULE(act)},
 };
 
-static const char *const cases[] = {
-    "transpose_3d", "binary_add_bcast", "binary_sub_bcast", "binary_sub_kfirst", "binary_mul_const",
-    "binary_div_const", "matmul_const_right", "matmul_const_left_1d", "matmul_const_left_bcast", "convnd_2d",
-    "convnd_1d", "reduce_sum", "reduce_mean", "reduce_mean_nokeep", "pool_avg_cip0", "pool_avg_cip1", "pool_avg_1d",
-    "slice_steps", "pad_const", "concat_axis1", "gather_axis1", "channel_affine", "binary_mul_act", "binary_div_act",
-    "binary_kdiv_act", "matmul_act_bcast", "pool_max_2d", "pool_max_2d_dil", "pool_max_1d", "softmax_axis1",
-    "act_leaky_relu", "act_prelu", "act_elu", "act_hardsigmoid", "act_gelu", "act_gelu_tanh", "act_clip",
-};
 
 /* One case: the node with host arrays (CPU) and their device copies. */
 typedef struct {
@@ -84,44 +77,6 @@ typedef struct {
 static cuda_stream S;
 static uint64_t seed = 7;
 
-static int64_t geti(h5file *f, const char *g, const char *a, int64_t dflt) {
-    long long v;
-    if (!h5io_has_attr(f, g, a) || h5io_read_attr_int(f, g, a, &v) != DSHAP_OK) return dflt;
-    return v;
-}
-
-static int getv(h5file *f, const char *g, const char *a, int64_t *out) {
-    int n = 0;
-    if (h5io_has_attr(f, g, a) && h5io_read_attr_i64s(f, g, a, 2 * NODE_MAX_RANK, out, &n) != DSHAP_OK) n = 0;
-    return n;
-}
-
-static double getf(h5file *f, const char *g, const char *a) {
-    double v = 0;
-    if (h5io_has_attr(f, g, a)) h5io_read_attr_f64(f, g, a, &v);
-    return v;
-}
-
-/* A float32 dataset of the case (its shape: per sample if batched) or NULL. */
-static float *read_f32(h5file *f, const char *g, const char *d, int batched, int64_t *B, nd_shape *s, int64_t *n) {
-    char path[256];
-    snprintf(path, sizeof path, "/%s/%s", g, d);
-    if (!h5io_exists(f, path)) return NULL;
-    int rank;
-    int64_t dims[H5IO_MAX_RANK];
-    float *out = NULL;
-    EXPECT_OK(h5io_shape(f, path, &rank, dims));
-    EXPECT_OK(h5io_read_f32(f, path, rank, dims, &out));
-    *n = 1;
-    for (int i = 0; i < rank; i++) *n *= dims[i];
-    if (s) {
-        s->rank = batched ? rank - 1 : rank;
-        for (int i = 0; i < s->rank; i++) s->d[i] = dims[i + (batched ? 1 : 0)];
-    }
-    if (batched) *B = dims[0];
-    return out;
-}
-
 static int load(h5file *f, const char *g, tcase *c) {
     memset(c, 0, sizeof *c);
     char *op = NULL;
@@ -133,67 +88,30 @@ static int load(h5file *f, const char *g, tcase *c) {
     if (!c->e) return -1;
     node *nd = &c->nd;
     nd->op = c->e->op;
-    int64_t v[2 * NODE_MAX_RANK];
-    nd->shape.rank = getv(f, g, "out", nd->shape.d);
-    for (int i = 0; i < getv(f, g, "perm", v); i++) nd->perm[i] = (int)v[i];
-    nd->n_axes = getv(f, g, "axes_nd", v);
-    for (int i = 0; i < nd->n_axes; i++) nd->axes_nd[i] = (int)v[i];
-    int n = getv(f, g, "kernel", v);
-    for (int i = 0; i < n; i++) nd->kernel[i] = (int)v[i];
-    n = getv(f, g, "strides", v);
-    for (int i = 0; i < n; i++) nd->strides[i] = (int)v[i];
-    n = getv(f, g, "dilations", v);
-    for (int i = 0; i < n; i++) nd->dilations[i] = (int)v[i];
-    getv(f, g, "pads", nd->pads);
-    getv(f, g, "starts", nd->starts);
-    getv(f, g, "ends", nd->ends);
-    getv(f, g, "steps", nd->steps);
-    int64_t idx[2 * NODE_MAX_RANK];
-    nd->gather_n = getv(f, g, "index", idx);
+    case_node(f, g, nd);
     if (nd->gather_n) {
-        nd->gather_index = malloc(sizeof(int64_t) * (size_t)nd->gather_n);
-        memcpy(nd->gather_index, idx, sizeof(int64_t) * (size_t)nd->gather_n);
-        EXPECT_OK(cuda_alloc((void **)&c->index_dev, sizeof(int64_t) * (size_t)nd->gather_n, "index"));
-        EXPECT_OK(cuda_upload(c->index_dev, idx, sizeof(int64_t) * (size_t)nd->gather_n, S));
+        size_t bytes = sizeof(int64_t) * (size_t)nd->gather_n;
+        EXPECT_OK(cuda_alloc((void **)&c->index_dev, bytes, "index"));
+        EXPECT_OK(cuda_upload(c->index_dev, nd->gather_index, bytes, S));
         c->p.gather_index = c->index_dev;
     }
-    nd->nsp = (int)geti(f, g, "nsp", 0);
-    nd->groups = (int)geti(f, g, "groups", 1);
-    nd->axis = (int)geti(f, g, "axis", 0);
-    nd->binop = (int)geti(f, g, "binop", 0);
-    nd->k_first = (int)geti(f, g, "k_first", 0);
-    nd->reduce = (int)geti(f, g, "reduce", 0);
-    nd->pool = (int)geti(f, g, "pool", 0);
-    nd->count_include_pad = (int)geti(f, g, "count_include_pad", 0);
-    nd->act = (int)geti(f, g, "act", 0);
-    nd->alpha = (float)getf(f, g, "alpha");
-    nd->beta = (float)getf(f, g, "beta");
-    nd->pad_value = (float)getf(f, g, "pad_value");
-    const char *cn[6] = {"k", "w", "b", "scale", "shift", "slope"};
+    int64_t counts[6];
+    case_consts(f, g, nd, c->consts, counts);
     const float **dev[6] = {&c->p.kdata, &c->p.w, &c->p.b, &c->p.scale, &c->p.shift, &c->p.slope};
-    nd_shape ks;
-    for (int i = 0; i < 6; i++) {
-        int64_t m;
-        c->consts[i] = read_f32(f, g, cn[i], 0, NULL, i == 0 ? &ks : NULL, &m);
-        if (c->consts[i]) *dev[i] = gpu_floats(c->consts[i], m);
-    }
-    nd->kdata = c->consts[0];
-    if (nd->kdata) nd->kshape = ks;
-    nd->w = c->consts[1], nd->b = c->consts[2], nd->scale = c->consts[3], nd->shift = c->consts[4];
-    nd->slope = c->consts[5];
-    nd->slope_n = nd->slope ? 3 : 0;
+    for (int i = 0; i < 6; i++)
+        if (c->consts[i]) *dev[i] = gpu_floats(c->consts[i], counts[i]);
     for (int i = 0; i < NODE_MAX_IN; i++) {
         char d[16];
         int64_t m;
         snprintf(d, sizeof d, "x%d", i);
-        c->x[i] = read_f32(f, g, d, 1, &c->B, &c->sx[i], &m);
+        c->x[i] = case_f32(f, g, d, 1, &c->B, &c->sx[i], &m);
         if (!c->x[i]) continue;
         nd->n_in = i + 1;
         c->xd[i] = gpu_floats(c->x[i], m);
     }
     int64_t B, m;
     nd_shape s;
-    c->my = read_f32(f, g, "my", 1, &B, &s, &m);
+    c->my = case_f32(f, g, "my", 1, &B, &s, &m);
     c->nonlinear = c->my != NULL;
     return c->x[0] ? 0 : -1;
 }
@@ -307,10 +225,10 @@ static void check_rules(const char *g, const tcase *c, const float *y, const flo
 /* Every case; small_scratch: only the cases whose kernels use scratch, on
  * a stream with one row of it (the GEMM ops then run a row per chunk). */
 static void run_cases(h5file *f, int small_scratch) {
-    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    for (size_t i = 0; i < N_ND_CASES; i++) {
         tcase c;
-        if (load(f, cases[i], &c) != 0) {
-            EXPECT(0, "%s: cannot read the case", cases[i]);
+        if (load(f, nd_cases[i], &c) != 0) {
+            EXPECT(0, "%s: cannot read the case", nd_cases[i]);
             unload(&c);
             continue;
         }
@@ -321,9 +239,9 @@ static void run_cases(h5file *f, int small_scratch) {
         }
         if (small_scratch) S = gpu_stream(0, need); /* the uploads are complete: new stream */
         float *y, *yd;
-        check_forward(cases[i], &c, &y, &yd);
-        if (c.nonlinear) check_rules(cases[i], &c, y, yd);
-        else check_backward(cases[i], &c);
+        check_forward(nd_cases[i], &c, &y, &yd);
+        if (c.nonlinear) check_rules(nd_cases[i], &c, y, yd);
+        else check_backward(nd_cases[i], &c);
         free(y), gpu_free(yd);
         unload(&c);
     }

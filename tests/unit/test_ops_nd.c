@@ -26,6 +26,7 @@
 #include "cpu/ops_cpu.h"
 #include "cpu/ops_nd.h"
 #include "io/h5io.h"
+#include "ops_nd_case.h"
 #include "testlib.h"
 
 typedef struct {
@@ -52,14 +53,6 @@ static const op_entry ops[] = {
     {"act", OP_ACT, act_forward_nd, NULL, act_deeplift_nd},
 };
 
-static const char *const cases[] = {
-    "transpose_3d", "binary_add_bcast", "binary_sub_bcast", "binary_sub_kfirst", "binary_mul_const",
-    "binary_div_const", "matmul_const_right", "matmul_const_left_1d", "matmul_const_left_bcast", "convnd_2d",
-    "convnd_1d", "reduce_sum", "reduce_mean", "reduce_mean_nokeep", "pool_avg_cip0", "pool_avg_cip1", "pool_avg_1d", "slice_steps",
-    "pad_const", "concat_axis1", "gather_axis1", "channel_affine", "binary_mul_act", "binary_div_act",
-    "binary_kdiv_act", "matmul_act_bcast", "pool_max_2d", "pool_max_2d_dil", "pool_max_1d", "softmax_axis1",
-    "act_leaky_relu", "act_prelu", "act_elu", "act_hardsigmoid", "act_gelu", "act_gelu_tanh", "act_clip",
-};
 
 typedef struct {
     const op_entry *e;
@@ -70,45 +63,6 @@ typedef struct {
     double *y, *mex[NODE_MAX_IN], *mref[NODE_MAX_IN];
     int nonlinear;
 } tcase;
-
-static int64_t geti(h5file *f, const char *g, const char *a, int64_t dflt) {
-    long long v;
-    if (!h5io_has_attr(f, g, a) || h5io_read_attr_int(f, g, a, &v) != DSHAP_OK) return dflt;
-    return v;
-}
-
-static int getv(h5file *f, const char *g, const char *a, int64_t *out) {
-    int n = 0;
-    if (h5io_has_attr(f, g, a) && h5io_read_attr_i64s(f, g, a, 2 * NODE_MAX_RANK, out, &n) != DSHAP_OK) n = 0;
-    return n;
-}
-
-static double getf(h5file *f, const char *g, const char *a) {
-    double v = 0;
-    if (h5io_has_attr(f, g, a)) h5io_read_attr_f64(f, g, a, &v);
-    return v;
-}
-
-/* A dataset of the case as float32 (with its per-sample shape if batched) or NULL. */
-static float *read_f32(h5file *f, const char *g, const char *d, int batched, int64_t *B, nd_shape *s) {
-    char path[256];
-    snprintf(path, sizeof path, "/%s/%s", g, d);
-    if (!h5io_exists(f, path)) return NULL;
-    int rank;
-    int64_t dims[H5IO_MAX_RANK];
-    float *out = NULL;
-    EXPECT_OK(h5io_shape(f, path, &rank, dims));
-    EXPECT_OK(h5io_read_f32(f, path, rank, dims, &out));
-    if (batched) {
-        *B = dims[0];
-        s->rank = rank - 1;
-        for (int i = 1; i < rank; i++) s->d[i - 1] = dims[i];
-    } else if (s) {
-        s->rank = rank;
-        for (int i = 0; i < rank; i++) s->d[i] = dims[i];
-    }
-    return out;
-}
 
 static double *read_f64(h5file *f, const char *g, const char *d) {
     char path[256];
@@ -133,51 +87,12 @@ static int load(h5file *f, const char *g, tcase *c) {
     if (!c->e) return -1;
     node *nd = &c->nd;
     nd->op = c->e->op;
-    int64_t v[2 * NODE_MAX_RANK];
-    nd->shape.rank = getv(f, g, "out", nd->shape.d);
-    for (int i = 0; i < getv(f, g, "perm", v); i++) nd->perm[i] = (int)v[i];
-    nd->n_axes = getv(f, g, "axes_nd", v);
-    for (int i = 0; i < nd->n_axes; i++) nd->axes_nd[i] = (int)v[i];
-    int n = getv(f, g, "kernel", v);
-    for (int i = 0; i < n; i++) nd->kernel[i] = (int)v[i];
-    n = getv(f, g, "strides", v);
-    for (int i = 0; i < n; i++) nd->strides[i] = (int)v[i];
-    n = getv(f, g, "dilations", v);
-    for (int i = 0; i < n; i++) nd->dilations[i] = (int)v[i];
-    getv(f, g, "pads", nd->pads);
-    getv(f, g, "starts", nd->starts);
-    getv(f, g, "ends", nd->ends);
-    getv(f, g, "steps", nd->steps);
-    int64_t idx[2 * NODE_MAX_RANK];
-    nd->gather_n = getv(f, g, "index", idx);
-    nd->gather_index = nd->gather_n ? malloc(sizeof(int64_t) * (size_t)nd->gather_n) : NULL;
-    if (nd->gather_n) memcpy(nd->gather_index, idx, sizeof(int64_t) * (size_t)nd->gather_n);
-    nd->nsp = (int)geti(f, g, "nsp", 0);
-    nd->groups = (int)geti(f, g, "groups", 1);
-    nd->axis = (int)geti(f, g, "axis", 0);
-    nd->binop = (int)geti(f, g, "binop", 0);
-    nd->k_first = (int)geti(f, g, "k_first", 0);
-    nd->reduce = (int)geti(f, g, "reduce", 0);
-    nd->pool = (int)geti(f, g, "pool", 0);
-    nd->count_include_pad = (int)geti(f, g, "count_include_pad", 0);
-    nd->act = (int)geti(f, g, "act", 0);
-    nd->alpha = (float)getf(f, g, "alpha");
-    nd->beta = (float)getf(f, g, "beta");
-    nd->pad_value = (float)getf(f, g, "pad_value");
-    const char *cn[6] = {"k", "w", "b", "scale", "shift", "slope"};
-    nd_shape ks;
-    for (int i = 0; i < 6; i++) {
-        c->consts[i] = read_f32(f, g, cn[i], 0, NULL, i == 0 ? &ks : NULL);
-    }
-    nd->kdata = c->consts[0];
-    if (nd->kdata) nd->kshape = ks;
-    nd->w = c->consts[1], nd->b = c->consts[2], nd->scale = c->consts[3], nd->shift = c->consts[4];
-    nd->slope = c->consts[5];
-    nd->slope_n = nd->slope ? 3 : 0;
+    case_node(f, g, nd);
+    case_consts(f, g, nd, c->consts, NULL);
     for (int i = 0; i < NODE_MAX_IN; i++) {
         char d[16];
         snprintf(d, sizeof d, "x%d", i);
-        c->x[i] = read_f32(f, g, d, 1, &c->B, &c->sx[i]);
+        c->x[i] = case_f32(f, g, d, 1, &c->B, &c->sx[i], NULL);
         if (c->x[i]) nd->n_in = i + 1;
         snprintf(d, sizeof d, "m%d_exact", i);
         c->mex[i] = read_f64(f, g, d);
@@ -187,7 +102,7 @@ static int load(h5file *f, const char *g, tcase *c) {
     c->y = read_f64(f, g, "y");
     int64_t B;
     nd_shape s;
-    c->my = read_f32(f, g, "my", 1, &B, &s);
+    c->my = case_f32(f, g, "my", 1, &B, &s, NULL);
     c->nonlinear = c->my != NULL;
     return c->y && c->x[0] ? 0 : -1;
 }
@@ -330,14 +245,14 @@ int main(int argc, char **argv) {
     h5file f;
     EXPECT_OK(h5io_open_any(&f, path));
     if (tl_failures) return tl_finish("test_ops_nd");
-    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    for (size_t i = 0; i < N_ND_CASES; i++) {
         tcase c;
-        if (load(&f, cases[i], &c) == 0) {
-            check_forward(cases[i], &c);
-            if (c.nonlinear) check_rules(cases[i], &c);
-            else check_adjoint(cases[i], &c);
+        if (load(&f, nd_cases[i], &c) == 0) {
+            check_forward(nd_cases[i], &c);
+            if (c.nonlinear) check_rules(nd_cases[i], &c);
+            else check_adjoint(nd_cases[i], &c);
         } else {
-            EXPECT(0, "%s: cannot read the case", cases[i]);
+            EXPECT(0, "%s: cannot read the case", nd_cases[i]);
         }
         unload(&c);
     }
