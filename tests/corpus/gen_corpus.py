@@ -164,13 +164,10 @@ def make_files(dshap):
     # arch JSON
     open(out("arch_bad.json"), "w").write('{"layout": "cp29", "blocks_in": ')
     open(out("arch_unknown.json"), "w").write('{"layout": "cp29", "frobnicate": 1}')
-    # NTU folders: only a name beyond the 60 classes; only a malformed file
-    os.makedirs(out("ntu_a999"))
-    good = os.path.join(HERE, "..", "fixtures", "skeleton_good", "S001C002P001R001A001.skel.txt")
-    shutil.copy(good, out("ntu_a999/S001C002P001R001A999.skeleton"))
-    os.makedirs(out("ntu_badfile"))
-    shutil.copy(os.path.join(HERE, "..", "fixtures", "skeleton_bad", "joint_count_24.skel.txt"),
-                out("ntu_badfile/S001C002P001R001A001.skeleton"))
+    # NTU folders: ntu_a999 (only a name beyond the 60 classes) and
+    # ntu_badfile (only a malformed file) are made by the test from the
+    # synthetic tests/fixtures/skeleton_* texts, so no .skeleton file is
+    # tracked; ntu_empty: no .skeleton file at all
     os.makedirs(out("ntu_empty"))
     open(out("ntu_empty/README"), "w").write("no .skeleton files here\n")
     shutil.rmtree(tmp)

@@ -14,6 +14,12 @@ export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 cd "$tmp" || exit 1
 cp -r "$corpus/files" files
+# import-ntu's folders, from the synthetic parser fixtures (.skel.txt: the
+# .skeleton name is for real NTU files, which stay in ../shared)
+fixtures=$(cd "$(dirname "$0")/../fixtures" && pwd)
+mkdir -p files/ntu_a999 files/ntu_badfile
+cp "$fixtures/skeleton_good/S001C002P001R001A001.skel.txt" files/ntu_a999/S001C002P001R001A999.skeleton
+cp "$fixtures/skeleton_bad/joint_count_24.skel.txt" files/ntu_badfile/S001C002P001R001A001.skeleton
 
 # the good inputs the cases refer to
 L=main_stream.block-1_tcn_main.conv
