@@ -72,3 +72,12 @@ void dist_share(int64_t n, int rank, int size, int64_t *lo, int64_t *hi) {
 }
 
 double dist_time(void) { return MPI_Wtime(); }
+
+int dist_owner(int64_t i, int64_t n, int size) {
+    for (int r = 0; r < size; r++) {
+        int64_t lo, hi;
+        dist_share(n, r, size, &lo, &hi);
+        if (i < hi) return r;
+    }
+    return size - 1;
+}

@@ -32,6 +32,8 @@ dshap_status dist_fail(dist_ctx *d, dshap_status st);
 
 /* Contiguous share [*lo, *hi) of n items for `rank` of `size`. */
 void dist_share(int64_t n, int rank, int size, int64_t *lo, int64_t *hi);
+/* The rank whose dist_share of n items holds item i. */
+int dist_owner(int64_t i, int64_t n, int size);
 
 double dist_time(void);
 

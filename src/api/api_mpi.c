@@ -65,15 +65,6 @@ dshap_status api_mpi_agree(dshap_explainer_t *e, dshap_status st, const int64_t 
     return DSHAP_OK;
 }
 
-/* The rank whose contiguous share of n_units holds unit u. */
-static int unit_rank(int64_t u, int64_t n_units, int size) {
-    for (int r = 0; r < size; r++) {
-        int64_t lo, hi;
-        dist_share(n_units, r, size, &lo, &hi);
-        if (u < hi) return r;
-    }
-    return size - 1;
-}
 
 static dshap_status compute_share(api_call *c, api_unit *mine, int64_t lo, int64_t hi) {
     for (int64_t u = lo; u < hi; u++) {
@@ -95,7 +86,7 @@ static dshap_status combine(api_call *c, const dist_ctx *d, api_unit *mine, int6
         int owner = (int)(b % d->size);
         for (int64_t ch = 0; ch < c->n_chunks; ch++) {
             int64_t u = ch * c->n_blocks + b;
-            int src = unit_rank(u, n_units, d->size);
+            int src = dist_owner(u, n_units, d->size);
             if (owner != d->rank) {
                 if (src == d->rank && MPI_Send(mine[u - lo].buf, (int)mine[u - lo].len, MPI_DOUBLE, owner, 0,
                                                d->comm) != MPI_SUCCESS)

@@ -18,16 +18,6 @@
 #include "jobs/explain_unit.h"
 #include "jobs/progress.h"
 
-/* Units are numbered chunk-major (u = ch·n_blocks + b) and dealt to ranks in
- * contiguous shares, so each rank forwards few chunks of references. */
-static int unit_rank(int64_t u, int64_t n_units, int size) {
-    for (int r = 0; r < size; r++) {
-        int64_t lo, hi;
-        dist_share(n_units, r, size, &lo, &hi);
-        if (u < hi) return r;
-    }
-    return size - 1;
-}
 
 static dshap_status validate(const explain_opts *o, const dshap_net *net, const inputs_src *data, int *n_k) {
     int K = net->arch.num_class;
@@ -169,7 +159,7 @@ dshap_status explain_run(dist_ctx *d, const explain_opts *o) {
 
     /* Phase 3: combine partials on the block owners, in chunk order. */
     double t_reduce0 = dist_time();
-    st = explain_combine(d, o, &uc, mine, my_lo, my_hi, n_units, unit_rank, &res);
+    st = explain_combine(d, o, &uc, mine, my_lo, my_hi, n_units, &res);
     if (st) {
         st = dist_fail(d, st);
         goto done;

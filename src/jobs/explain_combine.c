@@ -36,7 +36,7 @@ static void add_partial(unit_result *sum, const unit_result *part, int n, int n_
 }
 
 dshap_status explain_combine(dist_ctx *d, const explain_opts *o, const unit_ctx *uc, unit_result *mine, int64_t my_lo,
-                             int64_t my_hi, int64_t n_units, unit_rank_fn unit_rank, explain_result *res) {
+                             int64_t my_hi, int64_t n_units, explain_result *res) {
     int K = uc->net->arch.num_class, n_k = uc->n_k, nb = uc->n_blocks;
     int64_t G = gran_size(&uc->gran), F = inputs_sample_size(uc->data);
     int full = uc->gran.kind == STORE_FULL;
@@ -73,7 +73,7 @@ dshap_status explain_combine(dist_ctx *d, const explain_opts *o, const unit_ctx 
         }
         for (int ch = 0; ch < uc->n_chunks; ch++) {
             int64_t u = (int64_t)ch * nb + b;
-            int src = unit_rank(u, n_units, d->size);
+            int src = dist_owner(u, n_units, d->size);
             if (owner != d->rank) {
                 if (src == d->rank) CHECK(xfer_send(&x, mine[u - my_lo].buf, mine[u - my_lo].len, owner));
                 continue;

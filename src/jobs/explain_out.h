@@ -22,12 +22,12 @@ typedef struct {
 
 void explain_result_free(explain_result *r);
 
-typedef int (*unit_rank_fn)(int64_t u, int64_t n_units, int size);
-
-/* Blocks are owned round-robin (b % ranks); each owner sums its blocks'
- * chunk partials in chunk order, whoever computed them. */
+/* Units are numbered chunk-major (u = ch·n_blocks + b) and dealt to ranks in
+ * contiguous shares (dist_owner), so each rank forwards few chunks of
+ * references. Blocks are owned round-robin (b % ranks); each owner sums its
+ * blocks' chunk partials in chunk order, whoever computed them. */
 dshap_status explain_combine(dist_ctx *d, const explain_opts *o, const unit_ctx *uc, unit_result *mine, int64_t my_lo,
-                             int64_t my_hi, int64_t n_units, unit_rank_fn unit_rank, explain_result *res);
+                             int64_t my_hi, int64_t n_units, explain_result *res);
 
 dshap_status explain_write(dist_ctx *d, const explain_opts *o, const dshap_net *net, const inputs_src *data,
                            const unit_ctx *uc, const int64_t *bg_rows, int R, explain_result *res,
